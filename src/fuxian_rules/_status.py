@@ -1,0 +1,429 @@
+"""From activations to obligations: instances, due dates, closing, status — all in event time.
+
+The backends only say which events match which patterns. Everything that depends on *when* — whether a
+required event came before the trigger, whether a closing act came in time, whether ``as_of`` is past
+the due date, when a breach escalates — is decided here, identically for every backend.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from ._calendar import CST, DueDate, LegalCalendar
+from ._compiler import CompiledCatalog, CompiledRule, flatten
+from ._events import Event
+from ._ir import Activation
+from ._results import Obligation, Status
+
+__all__ = ["CaseEvaluator"]
+
+_MODALITY_ZH = {"obligation": "义务", "prohibition": "禁止性规定", "permission": "可以（提示）"}
+_STATUS_ZH = {
+    "open": "未到期（尚未履行）", "fulfilled": "已按期履行", "fulfilled_late": "已履行但逾期",
+    "overdue": "已逾期未履行", "violated": "已违反", "advisory": "提示", "cancelled": "已不再适用",
+}
+
+
+@dataclass
+class _Due:
+    text: str | None
+    end: datetime | None
+    day: date | None
+    at: datetime | None
+    provisional: bool
+    steps: list[str]
+    terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Instance:
+    rule: CompiledRule
+    case_id: str
+    anchor: Event | None
+    trigger_ids: list[str]
+    context: dict[str, Any]
+    start: datetime
+    start_day: date
+    date_only: bool
+    origin: str
+    year: int | None = None
+    due: _Due | None = None
+    status: Status = "open"
+    closed_by: Event | None = None
+    cancelled_by: Event | None = None
+    breach: datetime | None = None
+    holder: str = "unknown"
+    status_note: str = ""
+
+
+def _end_of_day(d: date) -> datetime:
+    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=CST)
+
+
+def _not_before(ev: Event, ref: Event) -> bool:
+    return ev.occurred_at >= ref.occurred_at or ev.day == ref.day
+
+
+def _stamp(ev: Event) -> str:
+    return ev.day.isoformat() if ev.date_only else ev.occurred_at.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+class CaseEvaluator:
+    """Turn one case's activations into obligations."""
+
+    def __init__(self, compiled: CompiledCatalog, calendar: LegalCalendar) -> None:
+        self.compiled = compiled
+        self.catalog = compiled.catalog
+        self.calendar = calendar
+        self.by_id = {cr.spec.id: cr for cr in compiled.rules}
+
+    # ---- instances ------------------------------------------------------------------------------
+    def _event_instances(self, cr: CompiledRule, case_id: str, acts: dict[str, list[tuple[str, ...]]],
+                         events: dict[str, Event]) -> list[_Instance]:
+        spec = cr.spec
+        partners: dict[str, list[list[Event]]] = {}
+        for ids in acts.get(cr.trigger or "", []):
+            anchor = events[ids[0]]
+            slots = partners.setdefault(anchor.id, [[] for _ in spec.trigger.requires])
+            for k, pid in enumerate(ids[1:]):
+                if _not_before(anchor, events[pid]) and events[pid] not in slots[k]:
+                    slots[k].append(events[pid])
+        out = []
+        for aid in sorted(partners, key=lambda i: (events[i].occurred_at, i)):
+            anchor, slots = events[aid], partners[aid]
+            if not all(slots) or not self._valid_on(cr, anchor.day):
+                continue
+            chosen = [min(s, key=lambda e: (e.occurred_at, e.id)) for s in slots]
+            context: dict[str, Any] = {}
+            for ev in (*chosen, anchor):
+                context.update({k: v for k, v in ev.data.items() if v is not None})
+            out.append(_Instance(cr, case_id, anchor, [anchor.id, *(e.id for e in chosen)], context,
+                                 anchor.occurred_at, anchor.day, anchor.date_only, "event"))
+        return out
+
+    def _valid_on(self, cr: CompiledRule, day: date) -> bool:
+        return cr.spec.valid_from <= day and (cr.spec.valid_to is None or day <= cr.spec.valid_to)
+
+    def _scheduled_instances(self, cr: CompiledRule, case_id: str, at: datetime,
+                             acts: dict[str, list[tuple[str, ...]]], events: dict[str, Event]) -> list[_Instance]:
+        sched = cr.spec.trigger.schedule
+        assert sched is not None
+        if sched.case_id is not None and sched.case_id != case_id:
+            return []
+        units: dict[str, Event | None] = {}
+        if sched.units_from is not None:
+            for (fid,) in acts.get(cr.units or "", []):
+                ev = events[fid]
+                unit = ev.data.get("unit")
+                if isinstance(unit, str) and (unit not in units or ev.occurred_at < units[unit].occurred_at):  # type: ignore[union-attr]
+                    units[unit] = ev
+        else:
+            units[""] = None
+        last_year = min(at.astimezone(CST).date().year, (cr.spec.valid_to or date.max).year)
+        out = []
+        for unit, first in sorted(units.items()):
+            first_day = max(cr.spec.valid_from, first.day if first is not None else cr.spec.valid_from)
+            for year in range(first_day.year, last_year + 1):
+                start_day = max(first_day, date(year, 1, 1))
+                start = datetime.combine(start_day, time(0), tzinfo=CST)
+                if start > at:
+                    continue
+                ctx = {"unit": unit} if unit else {}
+                ids = [first.id] if first is not None else []
+                out.append(_Instance(cr, case_id, first, ids, ctx, start, start_day, True, "schedule", year=year))
+        return out
+
+    # ---- due dates --------------------------------------------------------------------------------
+    def _due(self, inst: _Instance, done: dict[str, list[_Instance]]) -> _Due | None:
+        p = inst.rule.spec.period
+        if p is None:
+            return None
+        if p.follows:
+            for rid in p.follows:
+                if done.get(rid):
+                    src = max(done[rid], key=lambda i: (i.start, i.trigger_ids))
+                    if src.due is None:
+                        return None
+                    d = src.due
+                    return _Due(d.text, d.end, d.day, d.at, d.provisional,
+                                [f"期限与本案规则 {rid} 的届满时间相同（由事件 {src.trigger_ids[0]} 引起）：", *d.steps],
+                                list(d.terms))
+            return None
+        if p.end_of_year:
+            assert inst.year is not None
+            last = date(inst.year, 12, 31)
+            return _Due(last.isoformat(), _end_of_day(last), last, None, False,
+                        [f"以自然年度计：{inst.year} 年 12 月 31 日前（年度义务，不适用期间顺延）"])
+        if p.date_field:
+            value = inst.context.get(p.date_field)
+            if not isinstance(value, date):
+                return None
+            return _Due(value.isoformat(), _end_of_day(value), value, None, False,
+                        [f"期限为事件所载完成期限 {value.isoformat()}（由派发单位确定，不适用期间顺延）"])
+        terms: list[str] = []
+        amounts: dict[str, int | None] = {k: getattr(p, k) for k in ("days", "working_days", "months", "years", "hours")}
+        if p.policy:
+            term = self.catalog.policy.terms[p.policy]
+            terms.append(p.policy)
+            prefix = [f"“{term.word}”无法定时限，采用部署政策（{p.policy}）的默认值：{term.reason}"]
+            if term.period == "none":
+                return _Due(None, None, None, None, False, [*prefix, "部署政策未设期限：不设届满日"], terms)
+            amounts = {k: getattr(term.period, k, None) for k in amounts}
+        else:
+            prefix = []
+        return self._compute(inst, amounts, prefix, terms)
+
+    def _compute(self, inst: _Instance, amounts: dict[str, int | None], prefix: list[str], terms: list[str]) -> _Due:
+        cal = self.calendar
+        result: DueDate
+        if amounts.get("hours") is not None:
+            hours = amounts["hours"] or 0
+            start = _end_of_day(inst.start_day) if inst.date_only else inst.start
+            if inst.date_only:
+                prefix = [*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）"]
+            result = cal.add_hours(start, hours)
+        elif amounts.get("days") is not None:
+            result = cal.add_days(inst.start_day, amounts["days"] or 0)
+        elif amounts.get("working_days") is not None:
+            result = cal.add_working_days(inst.start_day, amounts["working_days"] or 0)
+        elif amounts.get("months") is not None:
+            result = cal.add_months(inst.start_day, amounts["months"] or 0)
+        else:
+            result = cal.add_years(inst.start_day, amounts.get("years") or 0)
+        steps = [*prefix, *result.steps]
+        if result.provisional:
+            years = "、".join(str(y) for y in result.missing_years)
+            steps.append(f"注意：{years} 年没有官方节假日数据，届满日为临时结果；部署方可提供该年度安排文件")
+        if result.due_at is not None:
+            at = result.due_at.astimezone(CST)
+            return _Due(at.isoformat(), at, None, at, result.provisional, steps, terms)
+        assert result.due is not None
+        return _Due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional, steps, terms)
+
+    # ---- closing and status ---------------------------------------------------------------------
+    def _first(self, inst: _Instance, matcher_ids: Sequence[str], patterns: Sequence[Any],
+               acts: dict[str, list[tuple[str, ...]]], events: dict[str, Event]) -> Event | None:
+        best: Event | None = None
+        for mid, pat in zip(matcher_ids, patterns, strict=True):
+            for (fid,) in acts.get(mid, []):
+                ev = events[fid]
+                if fid in inst.trigger_ids:
+                    continue
+                if inst.year is not None:
+                    if ev.day.year != inst.year:
+                        continue
+                elif inst.anchor is not None and not _not_before(ev, inst.anchor):
+                    continue
+                if any(ev.data.get(mine) is None or ev.data.get(mine) != inst.context.get(theirs)
+                       for mine, theirs in pat.match.items()):
+                    continue
+                if best is None or (ev.occurred_at, ev.id) < (best.occurred_at, best.id):
+                    best = ev
+        return best
+
+    def _on_time(self, ev: Event, due: _Due | None) -> bool:
+        if due is None or due.end is None:
+            return True
+        if due.at is not None:
+            return ev.day <= due.at.astimezone(CST).date() if ev.date_only else ev.occurred_at <= due.at
+        assert due.day is not None
+        return ev.day <= due.day
+
+    def _decide(self, inst: _Instance, at: datetime) -> None:
+        spec, due = inst.rule.spec, inst.due
+        close, cancel = inst.closed_by, inst.cancelled_by
+        end = due.end if due is not None else None
+        if cancel is not None and (close is None or (cancel.occurred_at, cancel.id) < (close.occurred_at, close.id)) \
+                and self._on_time(cancel, due):
+            inst.status, inst.closed_by = "cancelled", None
+            inst.status_note = f"事件 {cancel.id}（{_stamp(cancel)}）发生后本规则不再适用"
+            return
+        inst.cancelled_by = None
+        if spec.modality == "permission":
+            inst.status = "advisory"
+            inst.status_note = (f"已由事件 {close.id}（{_stamp(close)}）行使或落实" if close is not None
+                                else "提示：可以（或应当注意）采取的行动，不作为逾期认定")
+            return
+        if spec.modality == "prohibition" and spec.period is None and not spec.closed_by:
+            inst.status, inst.breach = "violated", inst.start
+            inst.status_note = "该行为一经发生即违反禁止性规定"
+            return
+        if close is not None and self._on_time(close, due):
+            inst.status = "fulfilled"
+            inst.status_note = f"事件 {close.id}（{_stamp(close)}）在期限内履行" if end else f"事件 {close.id}（{_stamp(close)}）已履行"
+            return
+        if end is not None and at > end:
+            inst.breach = end
+            if spec.modality == "prohibition":
+                inst.status = "violated"
+                inst.status_note = ("期限届满仍未纠正，构成违反" if close is None
+                                    else f"纠正行为（事件 {close.id}，{_stamp(close)}）晚于期限，违反已经发生")
+            elif close is not None:
+                inst.status = "fulfilled_late"
+                inst.status_note = f"事件 {close.id}（{_stamp(close)}）履行，但晚于届满时间"
+            else:
+                inst.status = "overdue"
+                inst.status_note = f"截至 {at.astimezone(CST).strftime('%Y-%m-%d %H:%M')} 已过届满时间，未见履行事件"
+            return
+        inst.status = "open"
+        inst.status_note = "尚未履行，期限未届满" if end is not None else "尚未履行；来源未规定期限，亦无部署政策适用"
+
+    # ---- the case ------------------------------------------------------------------------------
+    def evaluate(self, case_id: str, events: Sequence[Event], activations: set[Activation],
+                 at: datetime) -> list[Obligation]:
+        """Build, time and decide every instance in the case; escalate breaches; return obligations."""
+        by_id = {e.id: e for e in events}
+        acts: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for a in sorted(activations):
+            acts[a.matcher_id].append(a.fact_ids)
+        done: dict[str, list[_Instance]] = {}
+        escalations: dict[str, list[_Instance]] = defaultdict(list)
+        for cr in self.compiled.rules:
+            spec = cr.spec
+            if spec.trigger.event is not None:
+                insts = self._event_instances(cr, case_id, acts, by_id)
+            elif spec.trigger.schedule is not None:
+                insts = self._scheduled_instances(cr, case_id, at, acts, by_id)
+            else:
+                insts = self._escalated_instances(cr, escalations.get(spec.id, []))
+            for inst in insts:
+                inst.holder = self._holder(inst)
+                inst.due = self._due(inst, done)
+                inst.closed_by = self._first(inst, cr.closes, spec.closed_by, acts, by_id)
+                inst.cancelled_by = self._first(inst, cr.cancels, spec.cancelled_by, acts, by_id)
+                self._decide(inst, at)
+                if inst.breach is not None and inst.breach < at:
+                    for target in spec.escalates_to:
+                        escalations[target].append(inst)
+            done[spec.id] = insts
+        out = [self._obligation(i) for insts in done.values() for i in insts]
+        out.sort(key=lambda o: (o.case_id, o.rule, o.triggered_by, o.holder))
+        return out
+
+    def _escalated_instances(self, cr: CompiledRule, sources: list[_Instance]) -> list[_Instance]:
+        best: dict[str, _Instance] = {}
+        for src in sorted(sources, key=lambda s: (s.breach, s.rule.spec.id, s.trigger_ids)):
+            assert src.breach is not None
+            probe = _Instance(cr, src.case_id, src.anchor, list(src.trigger_ids), dict(src.context), src.breach,
+                              src.breach.astimezone(CST).date(), False,
+                              f"规则 {src.rule.spec.id}（{src.rule.spec.title}）于 "
+                              f"{src.breach.astimezone(CST).strftime('%Y-%m-%d %H:%M')} {_STATUS_ZH[src.status]}")
+            holder = self._holder(probe)
+            if holder not in best and self._valid_on(cr, probe.start_day):
+                best[holder] = probe
+        return [best[h] for h in sorted(best)]
+
+    def _holder(self, inst: _Instance) -> str:
+        h = inst.rule.spec.holder
+        if h.unit is not None:
+            return h.unit
+        value = inst.context.get(h.field or "")
+        if isinstance(value, str) and value:
+            return value
+        return h.default or "unknown"
+
+    # ---- output -------------------------------------------------------------------------------
+    def _unit_name(self, code: str) -> str:
+        unit = self.catalog.units.get(code)
+        return unit.name if unit is not None else code
+
+    def _obligation(self, inst: _Instance) -> Obligation:
+        spec = inst.rule.spec
+        closed = [e.id for e in (inst.closed_by, inst.cancelled_by) if e is not None]
+        return Obligation(
+            rule=spec.id, case_id=inst.case_id, holder=inst.holder, holder_name=self._unit_name(inst.holder),
+            modality=spec.modality, status=inst.status,
+            due=inst.due.text if inst.due is not None else None,
+            due_provisional=inst.due.provisional if inst.due is not None else False,
+            policy_terms=inst.due.terms if inst.due is not None else [],
+            basis=list(spec.basis), triggered_by=list(inst.trigger_ids), closed_by=closed, title=spec.title,
+            explanation=self._explanation(inst),
+        )
+
+    def _cite(self, cid: str) -> str:
+        if cid.startswith("notice:"):
+            clause = self.catalog.notice.get(cid.removeprefix("notice:"))
+            return f"通知{clause.label}" if clause is not None else cid
+        name = str(self.catalog.instruments.get(cid.split(":")[0], {}).get("name", cid))
+        return f"《{name.split('（')[0]}》第{cid.split(':')[1]}条"
+
+    def _explanation(self, inst: _Instance) -> str:
+        spec = inst.rule.spec
+        types = self.catalog.types
+        lines = [f"【{_MODALITY_ZH[spec.modality]}】{spec.title}", "依据：" + "；".join(self._cite(c) for c in spec.basis)]
+        if inst.origin == "event" and inst.anchor is not None:
+            a = inst.anchor
+            lines.append(f"触发：{_stamp(a)} 事件 {a.id}（{types[a.type].title}）")
+            for eid in inst.trigger_ids[1:]:
+                lines.append(f"　同案在先事件：{eid}")
+        elif inst.origin == "schedule":
+            lines.append(f"触发：{inst.year} 年度义务，自 {spec.valid_from.isoformat()} 起每年产生，无需触发事件")
+        else:
+            lines.append(f"触发：{inst.origin}，依本规则升级")
+        role = f"（{spec.holder.role}）" if spec.holder.role else ""
+        lines.append(f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{role}")
+        if inst.due is None:
+            lines.append("期限：来源未规定期限，亦无部署政策适用，不设届满日")
+        else:
+            lines.append("期限：" + "；".join(inst.due.steps) + (f" → 届满 {inst.due.text}" if inst.due.text else ""))
+        lines.append(f"状态：{_STATUS_ZH[inst.status]}。{inst.status_note}")
+        if spec.explain:
+            lines.append(f"说明：{spec.explain}")
+        return "\n".join(lines)
+
+    # ---- why (not) ------------------------------------------------------------------------------
+    def why(self, rule_id: str, case_id: str, events: Sequence[Event], activations: set[Activation],
+            at: datetime, obligations: Sequence[Obligation]) -> list[str]:
+        """Explain, in Chinese, why ``rule_id`` did or did not raise an obligation in this case."""
+        cr = self.by_id.get(rule_id)
+        if cr is None:
+            return [f"没有规则 {rule_id}；用 `fuxian-rules rules` 查看规则目录"]
+        fired = [o for o in obligations if o.rule == rule_id]
+        if fired:
+            return [f"规则 {rule_id} 在案件 {case_id} 中产生了 {len(fired)} 项结果："] + [o.explanation for o in fired]
+        spec = cr.spec
+        lines = [f"规则 {rule_id}（{spec.title}）在案件 {case_id} 中没有产生义务，原因："]
+        types = self.catalog.types
+        if spec.trigger.escalated:
+            sources = self.catalog.escalation_sources(rule_id)
+            lines.append(f"本规则只在以下规则逾期或被违反时产生：{', '.join(sources)}；截至该时点，本案中这些规则均未逾期或违反")
+            return lines
+        if spec.trigger.schedule is not None:
+            lines.append(f"本规则为年度义务，适用于 {spec.trigger.schedule.case_id or '各单位'}，不适用于本案")
+            return lines
+        trig_type = spec.trigger.event
+        assert trig_type is not None
+        candidates = [e for e in events if e.type == trig_type]
+        if not candidates:
+            lines.append(f"本案没有“{types[trig_type].title}”（{trig_type}）事件")
+            return lines
+        anchor_pat = self.compiled.matchers[[m.id for m in self.compiled.matchers].index(cr.trigger or "")].patterns[0]
+        matched = {ids[0] for a in activations if a.matcher_id == cr.trigger for ids in [a.fact_ids]}
+        for ev in candidates:
+            fact = flatten(ev, types)
+            failed = [c for c in anchor_pat.conds if not c.holds(fact)]
+            if failed:
+                for c in failed:
+                    field = c.key[2:]
+                    want = "、".join(c.values)
+                    got = fact.get(c.key, "（缺失）")
+                    what = {"d": "取值应为", "p": "是否存在（1 存在，0 缺失）应为", "n": "是否非空（1 非空，0 为空）应为"}[c.key[0]]
+                    lines.append(f"事件 {ev.id}：条件不满足——字段 {field} {what} {want}，实际为 {got}")
+                continue
+            if not self._valid_on(cr, ev.day):
+                until = f"至 {spec.valid_to.isoformat()}" if spec.valid_to else ""
+                lines.append(f"事件 {ev.id}：发生于 {ev.day.isoformat()}，不在本规则的有效期间（自 {spec.valid_from.isoformat()}{until}）内")
+                continue
+            if ev.id not in matched or spec.trigger.requires:
+                for req in spec.trigger.requires:
+                    partners = [e for e in events if e.type == req.event and e.id != ev.id and _not_before(ev, e)]
+                    if not partners:
+                        lines.append(f"事件 {ev.id}：本案在其之前没有所需的“{types[req.event].title}”（{req.event}）事件"
+                                     + (f"（须满足 {req.where}、字段对应 {req.match}）" if req.where or req.match else ""))
+        if len(lines) == 1:
+            lines.append("触发条件均满足，但所需的同案事件不符合条件或顺序")
+        return lines
