@@ -257,7 +257,7 @@ class CaseEvaluator:
             inst.status_note = f"事件 {close.id}（{_stamp(close)}）在期限内履行" if end else f"事件 {close.id}（{_stamp(close)}）已履行"
             return
         if end is not None and at > end:
-            inst.breach = end
+            inst.breach = max(end, inst.start)  # a breach cannot precede the act that raised the duty
             if spec.modality == "prohibition":
                 inst.status = "violated"
                 inst.status_note = ("期限届满仍未纠正，构成违反" if close is None
