@@ -63,6 +63,11 @@ def parse_as_of(value: str | date | datetime) -> datetime:
                        hint="e.g. 2024-12-31") from None
 
 
+def _known_at(ev: Event, at: datetime) -> bool:
+    """Whether an event had happened by ``at``; a bare-date event only once its day has begun."""
+    return ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only)
+
+
 def _make_backend(name: str) -> tuple[Backend, str | None]:
     if name == "reference":
         return ReferenceBackend(), None
@@ -185,7 +190,7 @@ class Engine:
         good, rejected = self.validate(events)
         by_case: dict[str, list[Event]] = defaultdict(list)
         for ev in good:
-            if ev.occurred_at <= at:
+            if _known_at(ev, at):
                 by_case[ev.case_id].append(ev)
         obligations: list[Obligation] = []
         notes: set[str] = set()
@@ -226,7 +231,7 @@ class Engine:
         """Return one case's obligations and, for ``rule``, why it did or did not fire (Chinese lines)."""
         at = parse_as_of(as_of)
         good, _ = self.validate(events)
-        case_events = [e for e in good if e.case_id == case_id and e.occurred_at <= at]
+        case_events = [e for e in good if e.case_id == case_id and _known_at(e, at)]
         activations, _ = self.match_case(case_events)
         obligations = self._evaluator.evaluate(case_id, case_events, activations, at)
         why: list[str] = []

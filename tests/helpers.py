@@ -1,0 +1,23 @@
+"""Small builders shared by the example-based tests (hypothesis strategies live in strategies.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ev(eid: str, etype: str, case: str, at: str, **data: Any) -> dict[str, Any]:
+    """One contract §1 event."""
+    out: dict[str, Any] = {"id": eid, "type": etype, "case_id": case, "occurred_at": at}
+    if data:
+        out["data"] = data
+    return out
+
+
+def by_rule(result: Any, case: str | None = None) -> dict[str, Any]:
+    """Map rule id -> the single obligation of that rule (in ``case`` if given)."""
+    out: dict[str, Any] = {}
+    for ob in result.obligations:
+        if case is None or ob.case_id == case:
+            assert ob.rule not in out, f"{ob.rule} raised twice"
+            out[ob.rule] = ob
+    return out

@@ -1,0 +1,78 @@
+"""The command line: check (table and JSON, exit status), rules, explain, schema."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from fuxian_rules._cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+HISTORY = str(EXAMPLES / "history.jsonl")
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out), out.getvalue()
+
+
+def test_check_table() -> None:
+    code, out = run("check", HISTORY, "--as-of", "2025-03-31", "--backend", "reference")
+    assert code == 0
+    assert "transfer.no-penalty-instead" in out and "违反 violated" in out and "receipt:" in out
+
+
+def test_check_json_has_exactly_the_contract_fields() -> None:
+    code, out = run("check", HISTORY, "--as-of", "2025-03-31", "--format", "json", "--backend", "reference")
+    data = json.loads(out)
+    assert code == 0
+    assert {"as_of", "obligations", "rejected"} <= set(data)
+    required = {"rule", "case_id", "holder", "modality", "status", "due", "basis", "triggered_by", "closed_by",
+                "explanation"}
+    assert data["obligations"] and all(required <= set(o) for o in data["obligations"])
+    statuses = {o["status"] for o in data["obligations"]}
+    assert {"fulfilled", "fulfilled_late", "overdue", "violated", "open", "advisory"} <= statuses
+
+
+def test_check_exit_status_on_rejections() -> None:
+    code, out = run("check", str(EXAMPLES / "bad-events.jsonl"), "--as-of", "2025-03-31", "--backend", "reference")
+    assert code == 1
+    assert "line 3 id 'b3'" in out
+
+
+def test_check_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = run("check", "/no/such/file.jsonl", "--as-of", "2025-03-31", "--backend", "reference")
+    assert code == 2
+    assert "No such file" in capsys.readouterr().err
+
+
+def test_bad_as_of_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = run("check", HISTORY, "--as-of", "soon", "--backend", "reference")
+    assert code == 2 and "as_of" in capsys.readouterr().err
+
+
+def test_rules_lists_catalogue() -> None:
+    code, out = run("rules", "--backend", "reference")
+    assert code == 0 and "transfer.decide" in out and "days=3" in out
+
+
+def test_explain_case_in_chinese() -> None:
+    code, out = run("explain", "XZ-2024-002", HISTORY, "--as-of", "2025-03-31", "--backend", "reference")
+    assert code == 0
+    assert "国庆节" in out and "起算日" in out and "〔transfer-reg:5〕" in out
+
+
+def test_explain_rule_that_did_not_fire() -> None:
+    code, out = run("explain", "XZ-2024-004", HISTORY, "--as-of", "2025-03-31", "--rule", "transfer.send",
+                    "--backend", "reference")
+    assert code == 0 and "没有产生义务" in out and "approved" in out
+
+
+def test_schema_is_json_schema() -> None:
+    code, out = run("schema", "--backend", "reference")
+    schema = json.loads(out)
+    assert code == 0 and schema["required"] == ["id", "type", "case_id", "occurred_at"]
+    assert "crime_suspected" in schema["properties"]["type"]["enum"]
