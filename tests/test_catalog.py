@@ -86,7 +86,7 @@ def test_rule_file_errors_name_file_line_and_field(
 
 def test_duplicate_ids_across_files(rules_dir: Path) -> None:
     (rules_dir / "demo2.yaml").write_text(GOOD_RULE.replace("area: demo", "area: demo2"), encoding="utf-8")
-    with pytest.raises(CatalogError, match="duplicate rule id 'demo.reply'") as info:
+    with pytest.raises(CatalogError, match=r"duplicate rule id 'demo\.reply'") as info:
         load_catalog(rules_dir)
     assert info.value.line == 5
 
@@ -105,7 +105,7 @@ def test_duplicate_keys_and_anchors(rules_dir: Path) -> None:
 def test_dangling_and_cyclic_escalations(rules_dir: Path) -> None:
     path = rules_dir / "demo.yaml"
     path.write_text(GOOD_RULE + "    escalates_to: [demo.nowhere]\n", encoding="utf-8")
-    with pytest.raises(CatalogError, match="unknown rule 'demo.nowhere'"):
+    with pytest.raises(CatalogError, match=r"unknown rule 'demo\.nowhere'"):
         load_catalog(rules_dir)
     second = GOOD_RULE.split("rules:\n", 1)[1].replace("demo.reply", "demo.again").replace(
         "trigger: {event: procuratorial_opinion_received}", "trigger: {escalated: true}")

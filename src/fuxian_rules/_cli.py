@@ -72,7 +72,8 @@ def _print_result(result: Result, fmt: str, out: TextIO) -> None:
             where = f"line {r.line}" if r.line is not None else "event"
             out.write(f"  {where}" + (f" id {r.id!r}" if r.id else "") + f": {r.message}\n")
     rc = result.receipt
-    out.write(f"\nreceipt: fuxian_rules {rc.library_version}, backend {rc.backend}, catalogue {rc.catalog_sha256[:12]}, "
+    out.write(f"\nreceipt: fuxian_rules {rc.library_version}, backend {rc.backend}, "
+              f"catalogue {rc.catalog_sha256[:12]}, "
               f"policy {rc.policy_sha256[:12]} ({rc.policy_source}), calendar years "
               f"{rc.calendar_years[0]}–{rc.calendar_years[-1]}\n")
     if rc.backend_note:

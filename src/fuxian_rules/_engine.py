@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,9 +36,9 @@ class Backend(Protocol):
 
     name: str
 
-    def load(self, matchers: Sequence[Matcher]) -> None: ...  # noqa: D102
-    def match(self, facts: Sequence[Fact], matcher_ids: Iterable[str]) -> set[Activation]: ...  # noqa: D102
-    def close(self) -> None: ...  # noqa: D102
+    def load(self, matchers: Sequence[Matcher]) -> None: ...
+    def match(self, facts: Sequence[Fact], matcher_ids: Iterable[str]) -> set[Activation]: ...
+    def close(self) -> None: ...
 
 
 def parse_as_of(value: str | date | datetime) -> datetime:
@@ -201,6 +201,61 @@ class Engine:
                 notes.add(note)
         return Result(as_of=at.isoformat(), obligations=obligations, rejected=rejected,
                       receipt=self.receipt("; ".join(sorted(notes)) or None))
+
+    def evaluate_stream(self, events: Iterable[Any], as_of: str | date | datetime
+                        ) -> Iterator[tuple[str, list[Obligation], list[Rejection]]]:
+        """Evaluate input grouped by case, one case at a time, in constant memory per case.
+
+        Yields ``(case_id, obligations, rejections)`` as each case ends (when the next case begins),
+        then the scheduled mechanism cases. Events of a case that reappears after its group ended are
+        rejected (the input was not grouped; use :meth:`evaluate`). Ids are remembered (as a hash of
+        their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
+        version is rejected and the first one kept, since the first may already have been reported.
+        """
+        at = parse_as_of(as_of)
+        seen: dict[str, int] = {}
+        finished: set[str] = set()
+        current: str | None = None
+        buffer: list[Event] = []
+
+        def flush() -> tuple[str, list[Obligation], list[Rejection]]:
+            assert current is not None
+            buffer.sort(key=lambda e: (e.occurred_at, e.id))
+            obs, _ = self.evaluate_case(current, [e for e in buffer if _known_at(e, at)], at)
+            finished.add(current)
+            return current, obs, []
+
+        for item in events:
+            line, raw = item if isinstance(item, tuple) else (None, item)
+            if isinstance(raw, Rejection):
+                yield "", [], [raw]
+                continue
+            ev = self.reader.validate(raw, line)
+            if isinstance(ev, Rejection):
+                yield "", [], [ev]
+                continue
+            digest = hash(ev.canonical())
+            if ev.id in seen:
+                if seen[ev.id] != digest:
+                    yield ev.case_id, [], [Rejection(line=line, id=ev.id, field="id", message=(
+                        "the same event id was sent earlier with different content; this one is rejected"))]
+                continue
+            if ev.case_id != current:
+                if current is not None:
+                    yield flush()
+                current, buffer = None, []
+                if ev.case_id in finished:
+                    yield ev.case_id, [], [Rejection(line=line, id=ev.id, field="case_id", message=(
+                        "input is not grouped by case: this case already ended; evaluate the file as a batch"))]
+                    continue
+                current = ev.case_id
+            seen[ev.id] = digest
+            buffer.append(ev)
+        if current is not None:
+            yield flush()
+        for case_id in sorted(self.compiled.scheduled_cases - finished):
+            obs, _ = self.evaluate_case(case_id, [], at)
+            yield case_id, obs, []
 
     def evaluate_file(self, path: str | Path, as_of: str | date | datetime) -> Result:
         """Evaluate a JSON Lines file of events (one object per line)."""

@@ -169,8 +169,9 @@ class EventReader:
                     return Rejection(line=line, id=eid, field=f"data.{fname}",
                                      message=f"unknown unit code in data.{fname}; use a code from "
                                              "rules/units.yaml, or give data.unit_kind for a free-form unit")
-        return Event(id=env.id, type=env.type, case_id=env.case_id, occurred_at=occurred,
-                     date_only=date_only, actor=env.actor, data=values)
+        # Every field was validated above; constructing without a second validation pass halves the cost.
+        return Event.model_construct(id=env.id, type=env.type, case_id=env.case_id, occurred_at=occurred,
+                                     date_only=date_only, actor=env.actor, data=values)
 
 
 def date_only_msg(text: str) -> str:

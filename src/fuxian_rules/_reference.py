@@ -36,16 +36,19 @@ class ReferenceBackend:
         are pairwise distinct.
         """
         out: set[Activation] = set()
+        by_type: dict[str, list[Fact]] = {}
+        for f in facts:
+            by_type.setdefault(f["t"], []).append(f)
         for mid in matcher_ids:
             matcher = self._matchers[mid]
             anchor_pat, *rest = matcher.patterns
-            for anchor in facts:
+            for anchor in by_type.get(anchor_pat.event_type, ()):
                 if not anchor_pat.holds(anchor):
                     continue
                 candidates = [
                     [
                         f
-                        for f in facts
+                        for f in by_type.get(pat.event_type, ())
                         if pat.holds(f)
                         and f["case_id"] == anchor["case_id"]
                         and all(

@@ -80,6 +80,10 @@ class CaseEvaluator:
         self.catalog = compiled.catalog
         self.calendar = calendar
         self.by_id = {cr.spec.id: cr for cr in compiled.rules}
+        # Due dates depend only on (kind, start, amount): cases share them, so compute each once.
+        self._due_cache: dict[tuple[str, Any, int], DueDate] = {}
+        self._basis_text = {cr.spec.id: "依据：" + "；".join(self._cite(c) for c in cr.spec.basis)
+                            for cr in compiled.rules}
 
     # ---- instances ------------------------------------------------------------------------------
     def _event_instances(self, cr: CompiledRule, case_id: str, acts: dict[str, list[tuple[str, ...]]],
@@ -179,21 +183,21 @@ class CaseEvaluator:
 
     def _compute(self, inst: _Instance, amounts: dict[str, int | None], prefix: list[str], terms: list[str]) -> _Due:
         cal = self.calendar
-        result: DueDate
-        if amounts.get("hours") is not None:
-            hours = amounts["hours"] or 0
+        kind = next((k for k in ("hours", "days", "working_days", "months") if amounts.get(k) is not None), "years")
+        n = amounts.get(kind) or 0
+        start: date | datetime = inst.start_day
+        if kind == "hours":
             start = _end_of_day(inst.start_day) if inst.date_only else inst.start
             if inst.date_only:
                 prefix = [*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）"]
-            result = cal.add_hours(start, hours)
-        elif amounts.get("days") is not None:
-            result = cal.add_days(inst.start_day, amounts["days"] or 0)
-        elif amounts.get("working_days") is not None:
-            result = cal.add_working_days(inst.start_day, amounts["working_days"] or 0)
-        elif amounts.get("months") is not None:
-            result = cal.add_months(inst.start_day, amounts["months"] or 0)
-        else:
-            result = cal.add_years(inst.start_day, amounts.get("years") or 0)
+        key = (kind, start, n)
+        result = self._due_cache.get(key)
+        if result is None:
+            compute = {"hours": cal.add_hours, "days": cal.add_days, "working_days": cal.add_working_days,
+                       "months": cal.add_months, "years": cal.add_years}[kind]
+            result = self._due_cache[key] = compute(start, n)  # type: ignore[arg-type]
+            if len(self._due_cache) > 100_000:
+                self._due_cache.clear()
         steps = [*prefix, *result.steps]
         if result.provisional:
             years = "、".join(str(y) for y in result.missing_years)
@@ -334,7 +338,7 @@ class CaseEvaluator:
     def _obligation(self, inst: _Instance) -> Obligation:
         spec = inst.rule.spec
         closed = [e.id for e in (inst.closed_by, inst.cancelled_by) if e is not None]
-        return Obligation(
+        return Obligation.model_construct(
             rule=spec.id, case_id=inst.case_id, holder=inst.holder, holder_name=self._unit_name(inst.holder),
             modality=spec.modality, status=inst.status,
             due=inst.due.text if inst.due is not None else None,
@@ -354,7 +358,7 @@ class CaseEvaluator:
     def _explanation(self, inst: _Instance) -> str:
         spec = inst.rule.spec
         types = self.catalog.types
-        lines = [f"【{_MODALITY_ZH[spec.modality]}】{spec.title}", "依据：" + "；".join(self._cite(c) for c in spec.basis)]
+        lines = [f"【{_MODALITY_ZH[spec.modality]}】{spec.title}", self._basis_text[spec.id]]
         if inst.origin == "event" and inst.anchor is not None:
             a = inst.anchor
             lines.append(f"触发：{_stamp(a)} 事件 {a.id}（{types[a.type].title}）")

@@ -1,0 +1,526 @@
+"""The durable_rules matching backend: compiled matchers run on the Rete engine's C core.
+
+:class:`DurableBackend` must return exactly what :class:`~fuxian_rules._reference.ReferenceBackend`
+returns. durable_rules 2.0.28 is unmaintained and its C core has sharp edges, so this module drives the
+low-level ``durable_rules_engine`` calls itself (no ``durable.lang``, no ``Host`` and its threads) and
+every design choice below is a defence against a measured failure:
+
+* Facts, not events: ``assert_fact`` fires every matching rule; ``post`` lets one rule consume a message.
+* One fixed sid, one case at a time, state deleted after each case: at most 1024 sids ever exist per
+  process and sid hashes collide (``case-478212`` / ``case-1221200``), so a case id never becomes a sid
+  and no condition mentions ``sid``.
+* A sentinel fact opens every case and its action is started at once. The C core never initialises a
+  new session's action context, and ``delete_state`` frees it: deleting a session in which no action
+  was ever started frees a garbage pointer (observed: ``free(): invalid pointer``, segfaults).
+* Facts are sent with positional ids drawn from a pool whose FNV-1 hashes are pairwise distinct, because
+  the engine identifies a fact by the 32-bit hash of its ``id``; the caller's ids are mapped back after.
+* Every later pattern lists its joins first — ``case_id``, the matcher's joins, then the always-true
+  constant ``_k`` — and any ``$or`` after them: the C core stops evaluating a pattern's joins at the end
+  of the first nested ``$or`` (joins placed after one were silently ignored), and after a failing join
+  it looks for the end of the sequence two expressions on (events.c:614, an out-of-bounds read when the
+  failing join was the last expression), which the trailing ``_k`` join prevents.
+* JSON is written with ``ensure_ascii=False``: the C parser does not decode escaped non-ASCII text.
+* Compile-time limits of the C core are checked by :meth:`DurableBackend.load` on a model of the alpha
+  network it will build; runtime failures become :class:`~fuxian_rules.errors.BackendError` so that
+  the engine can evaluate that case with the reference backend instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from ._ir import Activation, Fact, Matcher, Pattern
+from .errors import BackendError
+
+__all__ = ["DurableBackend", "durable_available"]
+
+try:
+    import durable_rules_engine as _engine_module
+
+    _engine: Any = _engine_module
+    _IMPORT_ERROR = ""
+except ImportError as exc:  # e.g. Python 3.13: undefined symbol PyEval_CallObject
+    _engine = None
+    _IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
+
+_VERIFIED_VERSION = "2.0.28"
+_SID = "0"
+_SENTINEL_RULE = "s"
+_SENTINEL_KEY = "_sentinel"
+_SENTINEL_ID = "sentinel"
+_STATE_FACT_ID = f"sid-{_SID}"
+_SENTINEL_FACT = json.dumps({"sid": _SID, "id": _SENTINEL_ID, _SENTINEL_KEY: "1"})
+_FRAME = re.compile(r'"m(\d+)":\{"id": "([0-9a-f]+)"')
+_ALIASES = [tuple(str(j) for j in range(n)) for n in range(17)]  # frame names m0 … m15, by width
+_RESERVED_KEYS = frozenset({"id", "sid", "_k", _SENTINEL_KEY})
+
+_MAX_PATTERNS = 16  # MAX_MESSAGE_FRAMES; 17 patterns compile, then fail at run time with 304
+_MAX_RULES = 400  # matching slows linearly and hung at ~600 rules; upstream reports 303 at ~483
+_MAX_ALPHA_CHILDREN = 500  # NEXT_BUCKET_LENGTH 512: 512 children gave 303, 513 loops forever
+_MAX_OR_CHILDREN = 127  # NEXT_LIST_LENGTH 128, keeping the zero terminator
+_MAX_RULES_PER_ALPHA = 255  # BETA_LIST_LENGTH 256: a 256th entry overwrites the zero terminator
+_MAX_ALPHA_STACK = 64  # MAX_STACK_SIZE in handleAlpha: 65 simultaneous alpha matches give 303
+_MAX_EXPRESSIONS = 31  # MAX_SEQUENCE_EXPRESSIONS 32 per pattern (113 at 32)
+_MAX_KEYS = 250  # MAX_OBJECT_PROPERTIES 255, including the engine's own id and sid
+_MAX_VALUE_BYTES = 65535  # string lengths are unsigned short: longer values compare truncated
+
+
+def _fnv1_32(raw: bytes, *, signed: bool) -> int:
+    """Hash like the C core's ``fnv1Hash32``, which XORs each ``char`` (signed on x86-64)."""
+    h = 0x811C9DC5
+    for b in raw:
+        h = ((h ^ ((b - 256) & 0xFFFFFFFF if signed and b > 127 else b)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def _key_hashes(key: str) -> frozenset[int]:
+    """Return the hashes the engine may give a key, as it hashes the raw JSON text of the name."""
+    raw = json.dumps(key, ensure_ascii=False)[1:-1].encode()
+    return frozenset({_fnv1_32(raw, signed=True), _fnv1_32(raw, signed=False)})
+
+
+def _version_problem() -> str:
+    """Return why durable_rules cannot be used at all here, or an empty string."""
+    if _engine is None:
+        return f"durable_rules cannot be imported ({_IMPORT_ERROR})"
+    try:
+        version = metadata.version("durable_rules")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    if version != _VERIFIED_VERSION:
+        return f"durable_rules {version} found; this backend is verified against {_VERIFIED_VERSION} only"
+    return ""
+
+
+@functools.cache
+def durable_available() -> tuple[bool, str]:
+    """Say whether this backend can run here, and if not why, for the engine's receipt.
+
+    Only the version whose behaviour was measured is accepted, and one tiny case is run through the
+    low-level calls, because a build that imports can still be broken.
+    """
+    problem = _version_problem()
+    if problem:
+        return False, problem
+    name = f"durable_rules {_VERIFIED_VERSION}"
+    try:
+        probe = DurableBackend()
+        try:
+            probe.load([Matcher("probe", "probe", (Pattern("x"),))])
+            got = probe.match([{"id": "f", "t": "x", "case_id": "c"}], ["probe"])
+        finally:
+            probe.close()
+    except (BackendError, _engine.error, MemoryError) as exc:
+        return False, f"{name} failed its self-test: {exc}"
+    if got != {Activation("probe", ("f",))}:
+        return False, f"{name} failed its self-test: got {sorted(got)}"
+    return True, name
+
+
+class _IdPool:
+    """Positional fact ids whose FNV-1 hashes differ from each other and from the engine's own ids.
+
+    The engine keys a session's facts by the 32-bit hash of ``id`` and rejects a second fact with an
+    equal hash as "already observed"; ids drawn from this pool can never collide.
+    """
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self._taken = set(_key_hashes(_STATE_FACT_ID) | _key_hashes(_SENTINEL_ID))
+        self._next = 0
+
+    def ensure(self, n: int) -> list[str]:
+        """Grow the pool to at least ``n`` ids and return it."""
+        while len(self.ids) < n:
+            candidate = format(self._next, "x")
+            self._next += 1
+            hashes = _key_hashes(candidate)
+            if hashes & self._taken:
+                continue
+            self._taken |= hashes
+            self.index[candidate] = len(self.ids)
+            self.ids.append(candidate)
+        return self.ids
+
+
+class _Alpha:
+    """A node of the alpha network durable_rules will build, to check its limits before it does.
+
+    Constant tests (``("c", key, value)``) under one parent are shared, as ``findAlpha`` shares them;
+    a join test (``("j", key, anchor key, serial)``) never is, because identifiers are compared by their
+    offsets in a string pool that does not intern; each ``$or`` gets a fresh forward node that hangs
+    under every alternative; ``betas`` counts the rule patterns that end here.
+    """
+
+    __slots__ = ("betas", "children", "forwards")
+
+    def __init__(self) -> None:
+        self.children: dict[tuple[str, ...], _Alpha] = {}
+        self.forwards: list[_Alpha] = []
+        self.betas = 0
+
+    def max_stack(self, memo: dict[int, int]) -> int:
+        """Bound the depth of handleAlpha's explicit stack below this node, for the worst fact.
+
+        Children testing one key against different constants exclude each other; join tests and
+        forward nodes are all pushed when present.
+        """
+        if id(self) in memo:
+            return memo[id(self)]
+        const_keys = {tok[1] for tok in self.children if tok[0] == "c"}
+        pushed = len(self.forwards) + len(const_keys) + sum(tok[0] == "j" for tok in self.children)
+        below = [c.max_stack(memo) for c in (*self.children.values(), *self.forwards)]
+        memo[id(self)] = max(pushed, pushed - 1 + max(below)) if pushed else 0
+        return memo[id(self)]
+
+    def walk(self) -> Iterable[_Alpha]:
+        """Yield every node once."""
+        seen: set[int] = set()
+        todo: list[_Alpha] = [self]
+        while todo:
+            node = todo.pop()
+            if id(node) not in seen:
+                seen.add(id(node))
+                yield node
+                todo.extend((*node.children.values(), *node.forwards))
+
+
+@dataclass(frozen=True, slots=True)
+class _Ruleset:
+    """One registered durable_rules ruleset: the matchers of one area, rule ``r<i>`` = ``matcher_ids[i]``."""
+
+    area: str
+    name: str
+    handle: int
+    matcher_ids: tuple[str, ...]
+    widths: tuple[int, ...]
+    types: frozenset[str]
+    definition: dict[str, Any]
+
+
+def _value_bytes(value: str) -> int:
+    """Return the length of a string as the C core sees it: its JSON text, escapes included."""
+    return len(json.dumps(value, ensure_ascii=False).encode()) - 2
+
+
+def _check_matcher(m: Matcher) -> str:
+    """Return why a matcher cannot be compiled for durable_rules, or an empty string."""
+    if not 1 <= len(m.patterns) <= _MAX_PATTERNS:
+        return f"{len(m.patterns)} patterns (1 to {_MAX_PATTERNS} allowed)"
+    for p_index, pat in enumerate(m.patterns):
+        keys = [c.key for c in pat.conds]
+        if p_index:  # the reference backend ignores joins on the anchor
+            keys += [k for j in pat.joins for k in (j.key, j.anchor_key)]
+        for key in keys:
+            if not isinstance(key, str) or key in _RESERVED_KEYS or key.startswith("$"):
+                return f"a test on the key {key!r} (reserved by this backend, or an operator name)"
+        values = [pat.event_type, *(v for c in pat.conds for v in c.values)]
+        for value in values:
+            if not isinstance(value, str):
+                return f"the test value {value!r} is not a string"
+            if _value_bytes(value) > _MAX_VALUE_BYTES:
+                return f"a test value longer than {_MAX_VALUE_BYTES} bytes"
+        n_or = sum(len(set(c.values)) > 1 for c in pat.conds)
+        n_expr = 2 + (len(pat.joins) + 2 if p_index else 0) + 2 * n_or
+        if n_expr > _MAX_EXPRESSIONS:
+            return f"pattern {p_index} needs {n_expr} engine expressions (at most {_MAX_EXPRESSIONS})"
+    return ""
+
+
+def _compile_area(area: str, matchers: Sequence[Matcher]) -> dict[str, Any]:
+    """Build one area's ruleset definition and check it against the C core's compile-time limits.
+
+    A pattern's terms are, in order: the type test, its single-valued conditions (sorted, so that
+    patterns share alpha nodes), then — for later patterns — the joins on ``case_id``, the matcher's
+    joins and the constant ``_k``, and last one ``$or`` per multi-valued condition. Joins must precede
+    every ``$or`` because the C core stops evaluating a pattern's joins at the end of the first nested
+    ``$or``. After a failing join the C core resumes its search for the end of the sequence two
+    expressions further on (events.c:614), so a failing join must never be the last expression: the
+    always-true ``_k`` join guarantees that, and ``$or`` groups of constants add no expression that can
+    fail.
+    """
+
+    def fail(what: str, mid: str | None = None) -> BackendError:
+        where = f"matcher {mid!r} in area {area!r}" if mid else f"area {area!r}"
+        return BackendError(
+            f"durable_rules cannot run {where}: {what}",
+            hint="split the area's rules or evaluate them with the reference backend",
+        )
+
+    if len(matchers) > _MAX_RULES:
+        raise fail(f"{len(matchers)} matchers in one ruleset (at most {_MAX_RULES})")
+    root = _Alpha()
+    serial = 0
+    rules: dict[str, Any] = {_SENTINEL_RULE: {"all": [{"m0": {_SENTINEL_KEY: "1"}}]}}
+    for i, m in enumerate(matchers):
+        problem = _check_matcher(m)
+        if problem:
+            raise fail(problem, m.id)
+        frames = []
+        for p_index, pat in enumerate(m.patterns):
+            conds = sorted((c.key, tuple(sorted(set(c.values)))) for c in pat.conds)
+            tests: list[tuple[str, ...]] = [("c", "t", pat.event_type)]
+            tests += [("c", key, values[0]) for key, values in conds if len(values) == 1]
+            if p_index:
+                joins = [("case_id", "case_id"), *((j.key, j.anchor_key) for j in pat.joins), ("_k", "_k")]
+                for key, anchor_key in joins:
+                    serial += 1  # the C core never shares a join's alpha node (strings are not interned)
+                    tests.append(("j", key, anchor_key, str(serial)))
+            ors = [(key, values) for key, values in conds if len(values) > 1]
+            node = root
+            for tok in tests:
+                node = node.children.setdefault(tok, _Alpha())
+            for key, values in ors:
+                forward = _Alpha()
+                for v in values:
+                    node.children.setdefault(("c", key, v), _Alpha()).forwards.append(forward)
+                node = forward
+            node.betas += 1
+            terms: list[dict[str, Any]] = [
+                {tok[1]: tok[2]} if tok[0] == "c" else {tok[1]: {"m0": tok[2]}} for tok in tests
+            ]
+            terms += [{"$or": [{key: v} for v in values]} for key, values in ors]
+            frames.append({f"m{p_index}": {"$and": terms}})
+        rules[f"r{i}"] = {"all": frames}
+    for node in root.walk():
+        if len(node.children) > _MAX_ALPHA_CHILDREN:
+            raise fail(f"{len(node.children)} distinct tests under one node (at most {_MAX_ALPHA_CHILDREN})")
+        if len(node.forwards) > _MAX_OR_CHILDREN:
+            raise fail(f"{len(node.forwards)} $or groups under one test (at most {_MAX_OR_CHILDREN})")
+        if node.betas > _MAX_RULES_PER_ALPHA:
+            raise fail(f"{node.betas} patterns with identical tests (at most {_MAX_RULES_PER_ALPHA})")
+    depth = root.max_stack({})
+    if depth > _MAX_ALPHA_STACK:
+        raise fail(
+            f"one fact could reach {depth} alpha nodes at once (at most {_MAX_ALPHA_STACK}); every later "
+            "pattern adds one for each fact of its event type that passes its single-valued conditions"
+        )
+    return rules
+
+
+class DurableBackend:
+    """Match compiled matchers against the facts of one case on durable_rules' C core."""
+
+    name = "durable_rules"
+
+    def __init__(self) -> None:
+        problem = _version_problem()
+        if problem:
+            raise BackendError(problem)
+        self._lock = threading.Lock()
+        self._prefix = f"fuxian_rules_{uuid.uuid4().hex}"  # ruleset names stay unique per process
+        self._generation = 0
+        self._rulesets: list[_Ruleset] = []
+        self._where: dict[str, _Ruleset | None] = {}  # None: loaded, but it can never match
+        self._ids = _IdPool()
+        self._key_owner: dict[int, str] = {}
+        self._checked_keys: set[str] = set()
+        self._broken = ""
+
+    def load(self, matchers: Sequence[Matcher]) -> None:
+        """Compile the matchers to one ruleset per area and register them, replacing earlier ones.
+
+        Raises:
+            BackendError: if matcher ids repeat, a matcher exceeds a limit of the C core, tested keys
+                collide under the engine's 32-bit name hash, or the engine refuses a ruleset.
+        """
+        where: dict[str, _Ruleset | None] = {}
+        by_area: dict[str, list[Matcher]] = {}
+        owner: dict[int, str] = {}
+        for key in ("id", "sid", "$s", "t", "case_id", "_k", _SENTINEL_KEY):
+            owner.update(dict.fromkeys(_key_hashes(key), key))
+        for m in matchers:
+            if m.id in where:
+                raise BackendError(f"matcher id {m.id!r} occurs twice", hint="matcher ids must be unique")
+            where[m.id] = None
+            if all(c.values for p in m.patterns for c in p.conds):  # an empty value set never holds
+                by_area.setdefault(m.area, []).append(m)
+            keys = {c.key for p in m.patterns for c in p.conds}
+            keys |= {k for p in m.patterns[1:] for j in p.joins for k in (j.key, j.anchor_key)}
+            for key in sorted(keys):
+                for h in _key_hashes(key):
+                    if owner.setdefault(h, key) != key:
+                        raise BackendError(
+                            f"keys {key!r} and {owner[h]!r} have the same durable_rules name hash",
+                            hint="rename one of the fields",
+                        )
+        definitions = {area: _compile_area(area, ms) for area, ms in by_area.items()}
+        with self._lock:
+            self._close_locked()
+            self._generation += 1
+            try:
+                for area, rules in definitions.items():
+                    name = f"{self._prefix}_{self._generation}_{len(self._rulesets)}"
+                    handle = _engine.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
+                    ms = by_area[area]
+                    rs = _Ruleset(
+                        area=area,
+                        name=name,
+                        handle=handle,
+                        matcher_ids=tuple(m.id for m in ms),
+                        widths=tuple(len(m.patterns) for m in ms),
+                        types=frozenset(p.event_type for m in ms for p in m.patterns),
+                        definition=rules,
+                    )
+                    self._rulesets.append(rs)
+                    where.update(dict.fromkeys(rs.matcher_ids, rs))
+            except (_engine.error, MemoryError) as exc:
+                self._close_locked()
+                raise BackendError(f"durable_rules refused a ruleset: {exc}") from exc
+            self._where = where
+            self._key_owner = owner
+            self._checked_keys = set()
+            self._broken = ""
+
+    def _definitions(self) -> dict[str, dict[str, Any]]:
+        """Return a deep copy of each area's ruleset definition, for inspection and tests."""
+        with self._lock:
+            return {rs.area: json.loads(json.dumps(rs.definition)) for rs in self._rulesets}
+
+    def match(self, facts: Sequence[Fact], matcher_ids: Iterable[str]) -> set[Activation]:
+        """Return every activation of the given matchers over the facts of one case.
+
+        Raises:
+            KeyError: for a matcher id that was not loaded (as the reference backend does).
+            BackendError: if durable_rules fails or reports anything but a match or no match; the
+                caller should evaluate this case with the reference backend.
+        """
+        wanted = set(matcher_ids)
+        with self._lock:
+            targets = sorted({rs.name: rs for rs in (self._where[mid] for mid in wanted) if rs}.items())
+            if not targets:
+                return set()
+            if self._broken:
+                raise BackendError(f"durable_rules backend unusable: {self._broken}")
+            messages = self._encode(facts)
+            distinct_ids = len({f.get("id") for f in facts}) == len(facts)
+            out: set[Activation] = set()
+            for _, rs in targets:
+                payload = [text for t, text in messages if t in rs.types]
+                if not payload:
+                    continue
+                for rule, positions in self._run_case(rs, payload):
+                    mid = rs.matcher_ids[rule]
+                    ids = tuple(facts[p]["id"] for p in positions)
+                    if mid in wanted and (distinct_ids or len(set(ids)) == len(ids)):
+                        out.add(Activation(mid, ids))
+            return out
+
+    def _encode(self, facts: Sequence[Fact]) -> list[tuple[str | None, str]]:
+        """Validate the case's facts and serialise them as the engine must see them."""
+        ids = self._ids.ensure(len(facts))
+        out: list[tuple[str | None, str]] = []
+        for i, fact in enumerate(facts):
+            msg = {"id": ids[i]}  # first, where _positions looks for it
+            msg.update(fact)
+            msg.pop(_SENTINEL_KEY, None)
+            msg.update(sid=_SID, id=ids[i], _k="1")
+            new_keys = msg.keys() - self._checked_keys
+            if new_keys:
+                self._check_keys(new_keys)
+            if len(msg) > _MAX_KEYS:
+                raise BackendError(
+                    f"a fact has {len(msg)} fields (at most {_MAX_KEYS})", event_id=fact.get("id")
+                )
+            if not set(map(type, msg.values())) <= {str}:
+                raise BackendError("a fact has a value that is not a string", event_id=fact.get("id"))
+            text = json.dumps(msg, ensure_ascii=False)
+            if len(text) * 4 > _MAX_VALUE_BYTES and any(
+                _value_bytes(v) > _MAX_VALUE_BYTES for v in msg.values()
+            ):
+                raise BackendError(
+                    f"a fact has a value longer than {_MAX_VALUE_BYTES} bytes", event_id=fact.get("id")
+                )
+            out.append((fact.get("t"), text))
+        return out
+
+    def _check_keys(self, keys: Iterable[str]) -> None:
+        """Refuse fact keys the engine would confuse with a tested or internal key."""
+        if len(self._checked_keys) > 100_000:  # keys come from a vocabulary; bound memory anyway
+            self._checked_keys.clear()
+        for key in keys:
+            if not isinstance(key, str) or key.startswith("$"):
+                raise BackendError(f"fact field name {key!r} cannot be sent to durable_rules")
+            for h in _key_hashes(key):
+                if self._key_owner.get(h, key) != key:
+                    raise BackendError(
+                        f"fact field {key!r} has the same durable_rules name hash as {self._key_owner[h]!r}",
+                        field=key,
+                    )
+            self._checked_keys.add(key)
+
+    def _run_case(self, rs: _Ruleset, payload: list[str]) -> list[tuple[int, list[int]]]:
+        """Assert one case's facts into the fixed session, collect every action, delete the session."""
+        e = _engine
+        h = rs.handle
+        try:
+            code, state = e.assert_fact(h, _SENTINEL_FACT)
+            started = e.start_action_for_state(h, state) if code == 0 else None
+        except (e.error, MemoryError) as exc:
+            started, code = None, str(exc)
+        if started is None:
+            # The session's action context may hold garbage; deleting it could free a wild pointer.
+            self._broken = f"the sentinel fact of ruleset {rs.name} did not fire (result {code})"
+            raise BackendError(f"durable_rules backend unusable: {self._broken}")
+        fired: list[tuple[int, list[int]]] = []
+        try:
+            for text in payload:
+                code, _ = e.assert_fact(h, text)
+                if code == 2:
+                    raise BackendError("durable_rules took a distinct fact for one already asserted")
+                if code not in (0, 1):
+                    raise BackendError(f"durable_rules returned code {code} for a fact")
+            while (action := e.complete_and_start_action(h, state)) is not None:
+                rule = action[2 : action.index('"', 2)]
+                if rule != _SENTINEL_RULE:
+                    index = int(rule[1:])
+                    fired.append((index, self._positions(action, rs.widths[index])))
+        except (e.error, MemoryError) as exc:
+            raise BackendError(f"durable_rules failed on this case: {exc}") from exc
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise BackendError(f"durable_rules returned an action this backend cannot read: {exc!r}") from exc
+        finally:
+            try:
+                e.delete_state(h, _SID)
+            except (e.error, MemoryError) as exc:
+                self._broken = f"deleting the session of ruleset {rs.name} failed: {exc}"
+        return fired
+
+    def _positions(self, action: str, width: int) -> list[int]:
+        """Read the positions of the facts bound to ``m0`` … in one action.
+
+        An action is ``{"r<i>":{"m0":<fact text>,"m1":<fact text>}}`` with each fact's text exactly as
+        sent, ``id`` first, so a regular expression finds them at a fraction of ``json.loads``' cost.
+        ``":{"`` cannot occur inside the facts (``json.dumps`` writes ``": "`` and escapes quotes), and
+        anything unexpected is parsed properly instead.
+        """
+        found = _FRAME.findall(action)
+        if len(found) == width:
+            aliases, positions = zip(*found, strict=True)
+            if aliases == _ALIASES[width]:
+                return [self._ids.index[pos] for pos in positions]
+        frames = next(iter(json.loads(action).values()))
+        return [self._ids.index[frames[f"m{j}"]["id"]] for j in range(width)]
+
+    def close(self) -> None:
+        """Delete every ruleset; the backend can be loaded again afterwards."""
+        with self._lock:
+            self._close_locked()
+            self._where = {}
+
+    def _close_locked(self) -> None:
+        rulesets, self._rulesets = self._rulesets, []
+        for rs in rulesets:
+            # A failure leaves nothing to do: the handle is gone or its memory is leaked.
+            with contextlib.suppress(_engine.error, MemoryError):
+                _engine.delete_ruleset(rs.handle)
