@@ -437,9 +437,7 @@ def test_caps_refused_at_load_time() -> None:
     assert "17 patterns" in _load_error([Matcher("m", "a", tuple(Pattern("x") for _ in range(17)))])
     assert "401 matchers" in _load_error([Matcher(f"m{i}", "a", (Pattern(f"x{i}"),)) for i in range(401)])
     # 65 later patterns of one event type: a fact of that type reaches 65 alpha nodes at once (303)
-    stack = [
-        Matcher(f"m{i}", "a", (Pattern("x", (Cond("d_n", (str(i),)),)), Pattern("y"))) for i in range(65)
-    ]
+    stack = [Matcher(f"m{i}", "a", (Pattern("x", (Cond("d_n", (str(i),)),)), Pattern("y"))) for i in range(65)]
     assert "65 alpha nodes" in _load_error(stack)
     assert "256 patterns" in _load_error([Matcher(f"m{i}", "a", (Pattern("x"),)) for i in range(256)])
     wide = tuple(str(i) for i in range(501))
@@ -449,9 +447,7 @@ def test_caps_refused_at_load_time() -> None:
     joins = tuple(Join(f"d_{i}", f"d_{i}") for i in range(28))
     assert "expressions" in _load_error([Matcher("m", "a", (Pattern("x"), Pattern("y", joins=joins)))])
     assert "reserved" in _load_error([Matcher("m", "a", (Pattern("x", (Cond("sid", ("0",)),)),))])
-    assert "reserved" in _load_error(
-        [Matcher("m", "a", (Pattern("x"), Pattern("y", joins=(Join("id", "id"),))))]
-    )
+    assert "reserved" in _load_error([Matcher("m", "a", (Pattern("x"), Pattern("y", joins=(Join("id", "id"),))))])
     assert "operator" in _load_error([Matcher("m", "a", (Pattern("x", (Cond("$or", ("0",)),)),))])
     big = "长" * 30_000  # 90,000 bytes of UTF-8
     assert "longer than" in _load_error([Matcher("m", "a", (Pattern("x", (Cond("d_n", (big,)),)),))])
@@ -460,9 +456,7 @@ def test_caps_refused_at_load_time() -> None:
 
 
 def test_just_below_the_caps_loads_and_matches(backend: DurableBackend) -> None:
-    stack = [
-        Matcher(f"m{i}", "a", (Pattern("x", (Cond("d_n", (str(i),)),)), Pattern("y"))) for i in range(64)
-    ]
+    stack = [Matcher(f"m{i}", "a", (Pattern("x", (Cond("d_n", (str(i),)),)), Pattern("y"))) for i in range(64)]
     backend.load(stack)
     got = backend.match([fact("e1", "x", d_n="5"), fact("e2", "y")], [m.id for m in stack])
     assert got == {Activation("m5", ("e1", "e2"))}
@@ -497,22 +491,15 @@ def test_oversized_facts_are_refused(backend: DurableBackend) -> None:
     assert backend.match(HAND_FACTS, ["r1#trigger"]) == {Activation("r1#trigger", ("e1",))}
 
 
-class _FaultyEngine:
-    """The real engine, except that assert_fact reports what we tell it to for non-sentinel facts."""
+class _Patched:
+    """The real engine with some functions replaced."""
 
-    def __init__(self, real: object, result: object) -> None:
+    def __init__(self, real: object, **replaced: object) -> None:
         self._real = real
-        self._result = result
+        self.__dict__.update(replaced)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._real, name)
-
-    def assert_fact(self, handle: int, text: str) -> object:
-        if '"_sentinel"' in text:
-            return self._real.assert_fact(handle, text)  # type: ignore[attr-defined]
-        if isinstance(self._result, BaseException):
-            raise self._result
-        return self._result
 
 
 @pytest.mark.parametrize(
@@ -530,12 +517,52 @@ def test_engine_failures_become_backend_errors(
 ) -> None:
     backend.load([TRIGGER, CLOSE])
     real = durable_mod._engine
-    monkeypatch.setattr(durable_mod, "_engine", _FaultyEngine(real, result))
+
+    def faulty_assert(handle: int, text: str) -> object:
+        if '"_sentinel"' in text:  # open the case normally, then report the failure for a fact
+            return real.assert_fact(handle, text)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    monkeypatch.setattr(durable_mod, "_engine", _Patched(real, assert_fact=faulty_assert))
     with pytest.raises(BackendError, match=message):
         backend.match(HAND_FACTS, ["r1#trigger", "r1#close0"])
     monkeypatch.setattr(durable_mod, "_engine", real)
     got, want = backend.match(HAND_FACTS, ["r1#trigger"]), _ref([TRIGGER]).match(HAND_FACTS, ["r1#trigger"])
     assert got == want  # the failed case left nothing behind
+
+
+def test_a_refused_ruleset_leaves_the_loaded_ones_in_use(
+    backend: DurableBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend.load([TRIGGER])
+    real = durable_mod._engine
+
+    def refuse(name: str, text: str) -> int:
+        raise real.error("Could not create ruleset, error code: 106")
+
+    monkeypatch.setattr(durable_mod, "_engine", _Patched(real, create_ruleset=refuse))
+    with pytest.raises(BackendError, match="106"):
+        backend.load([CLOSE])
+    monkeypatch.setattr(durable_mod, "_engine", real)
+    assert backend.match(HAND_FACTS, ["r1#trigger"]) == {Activation("r1#trigger", ("e1",))}
+
+
+def test_a_sentinel_that_does_not_fire_disables_the_backend_until_reloaded(
+    backend: DurableBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend.load([TRIGGER])
+    real = durable_mod._engine
+    monkeypatch.setattr(durable_mod, "_engine", _Patched(real, assert_fact=lambda h, text: (1, 0)))
+    with pytest.raises(BackendError, match="sentinel"):
+        backend.match(HAND_FACTS, ["r1#trigger"])
+    monkeypatch.setattr(durable_mod, "_engine", real)
+    # the session may hold a garbage pointer: never touch it again
+    with pytest.raises(BackendError, match="unusable"):
+        backend.match(HAND_FACTS, ["r1#trigger"])
+    backend.load([TRIGGER])
+    assert backend.match(HAND_FACTS, ["r1#trigger"]) == {Activation("r1#trigger", ("e1",))}
 
 
 # --- (10) differential: random matchers and facts ---------------------------------------------------
@@ -544,9 +571,7 @@ TYPES = ["A", "B", "C"]
 KEYS = ["d_a", "d_b", "actor"]
 VALUES = ["1", "2", "3"]
 
-conds = st.builds(
-    Cond, st.sampled_from(KEYS), st.lists(st.sampled_from(VALUES), min_size=1, max_size=2).map(tuple)
-)
+conds = st.builds(Cond, st.sampled_from(KEYS), st.lists(st.sampled_from(VALUES), min_size=1, max_size=2).map(tuple))
 join = st.builds(Join, st.sampled_from(KEYS), st.sampled_from(KEYS))
 
 

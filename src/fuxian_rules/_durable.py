@@ -356,28 +356,30 @@ class DurableBackend:
                         )
         definitions = {area: _compile_area(area, ms) for area, ms in by_area.items()}
         with self._lock:
-            self._close_locked()
             self._generation += 1
+            created: list[_Ruleset] = []
             try:
                 for area, rules in definitions.items():
-                    name = f"{self._prefix}_{self._generation}_{len(self._rulesets)}"
+                    name = f"{self._prefix}_{self._generation}_{len(created)}"
                     handle = _engine.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
                     ms = by_area[area]
-                    rs = _Ruleset(
-                        area=area,
-                        name=name,
-                        handle=handle,
-                        matcher_ids=tuple(m.id for m in ms),
-                        widths=tuple(len(m.patterns) for m in ms),
-                        types=frozenset(p.event_type for m in ms for p in m.patterns),
-                        definition=rules,
+                    created.append(
+                        _Ruleset(
+                            area=area,
+                            name=name,
+                            handle=handle,
+                            matcher_ids=tuple(m.id for m in ms),
+                            widths=tuple(len(m.patterns) for m in ms),
+                            types=frozenset(p.event_type for m in ms for p in m.patterns),
+                            definition=rules,
+                        )
                     )
-                    self._rulesets.append(rs)
-                    where.update(dict.fromkeys(rs.matcher_ids, rs))
             except (_engine.error, MemoryError) as exc:
-                self._close_locked()
+                _delete_rulesets(created)  # the rulesets loaded before stay in use
                 raise BackendError(f"durable_rules refused a ruleset: {exc}") from exc
-            self._where = where
+            _delete_rulesets(self._rulesets)
+            self._rulesets = created
+            self._where = where | {mid: rs for rs in created for mid in rs.matcher_ids}
             self._key_owner = owner
             self._checked_keys = set()
             self._broken = ""
@@ -429,18 +431,12 @@ class DurableBackend:
             if new_keys:
                 self._check_keys(new_keys)
             if len(msg) > _MAX_KEYS:
-                raise BackendError(
-                    f"a fact has {len(msg)} fields (at most {_MAX_KEYS})", event_id=fact.get("id")
-                )
+                raise BackendError(f"a fact has {len(msg)} fields (at most {_MAX_KEYS})", event_id=fact.get("id"))
             if not set(map(type, msg.values())) <= {str}:
                 raise BackendError("a fact has a value that is not a string", event_id=fact.get("id"))
             text = json.dumps(msg, ensure_ascii=False)
-            if len(text) * 4 > _MAX_VALUE_BYTES and any(
-                _value_bytes(v) > _MAX_VALUE_BYTES for v in msg.values()
-            ):
-                raise BackendError(
-                    f"a fact has a value longer than {_MAX_VALUE_BYTES} bytes", event_id=fact.get("id")
-                )
+            if len(text) * 4 > _MAX_VALUE_BYTES and any(_value_bytes(v) > _MAX_VALUE_BYTES for v in msg.values()):
+                raise BackendError(f"a fact has a value longer than {_MAX_VALUE_BYTES} bytes", event_id=fact.get("id"))
             out.append((fact.get("t"), text))
         return out
 
@@ -515,12 +511,14 @@ class DurableBackend:
     def close(self) -> None:
         """Delete every ruleset; the backend can be loaded again afterwards."""
         with self._lock:
-            self._close_locked()
+            _delete_rulesets(self._rulesets)
+            self._rulesets = []
             self._where = {}
 
-    def _close_locked(self) -> None:
-        rulesets, self._rulesets = self._rulesets, []
-        for rs in rulesets:
-            # A failure leaves nothing to do: the handle is gone or its memory is leaked.
-            with contextlib.suppress(_engine.error, MemoryError):
-                _engine.delete_ruleset(rs.handle)
+
+def _delete_rulesets(rulesets: Iterable[_Ruleset]) -> None:
+    """Free rulesets (their one session is deleted after every case, so nothing else is left)."""
+    for rs in rulesets:
+        # A failure leaves nothing to do: the handle is gone or its memory is leaked.
+        with contextlib.suppress(_engine.error, MemoryError):
+            _engine.delete_ruleset(rs.handle)

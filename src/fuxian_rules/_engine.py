@@ -112,7 +112,16 @@ class Engine:
         self.compiled: CompiledCatalog = compile_catalog(self.catalog)
         self.reader = EventReader(self.catalog.types, self.catalog.units)
         self._backend, self._backend_note = _make_backend(backend)
-        self._backend.load(self.compiled.matchers)
+        try:
+            self._backend.load(self.compiled.matchers)
+        except BackendError as exc:
+            if backend != "auto":
+                raise
+            # A catalogue beyond durable_rules' compile-time caps still gets evaluated, and says how.
+            self._backend.close()
+            self._backend = ReferenceBackend()
+            self._backend.load(self.compiled.matchers)
+            self._backend_note = f"durable_rules cannot load this catalogue ({exc.message}); used the reference evaluator"
         self._fallback = ReferenceBackend()
         self._fallback.load(self.compiled.matchers)
         self._lock = threading.Lock()
