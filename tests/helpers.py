@@ -14,9 +14,15 @@ def ev(eid: str, etype: str, case: str, at: str, **data: Any) -> dict[str, Any]:
 
 
 def by_rule(result: Any, case: str | None = None) -> dict[str, Any]:
-    """Map rule id -> the single obligation of that rule (in ``case`` if given)."""
+    """Map rule id -> the single obligation of that rule (in ``case`` if given).
+
+    Without ``case``, duties the calendar raises with no triggering event (the joint meeting's yearly and
+    standing duties, which appear in every result) are left out.
+    """
     out: dict[str, Any] = {}
     for ob in result.obligations:
+        if case is None and not ob.triggered_by:
+            continue
         if case is None or ob.case_id == case:
             assert ob.rule not in out, f"{ob.rule} raised twice"
             out[ob.rule] = ob

@@ -33,7 +33,7 @@ from .errors import CatalogError
 
 __all__ = ["Catalog", "LoadedRule", "default_rules_dir", "load_catalog"]
 
-SPECIAL_FILES = frozenset({"vocabulary.yaml", "units.yaml", "citations.yaml", "policy.yaml"})
+SPECIAL_FILES = frozenset({"vocabulary.yaml", "units.yaml", "citations.yaml", "policy.yaml", "coverage.yaml"})
 
 
 def default_rules_dir() -> Path:
@@ -204,12 +204,24 @@ class _Checker:
             trigger_fields |= set(self.types[trig.event].fields)
             for j, req in enumerate(trig.requires):
                 self.check_pattern(req, src, (*at, "trigger", "requires", j), set(self.types[trig.event].fields))
+                if not req.after_trigger:
+                    raise self.fail("`after_trigger` applies only to closing and cancelling events", src,
+                                    (*at, "trigger", "requires", j, "after_trigger"))
                 trigger_fields |= set(self.types[req.event].fields)
         elif trig.schedule is not None and trig.schedule.units_from is not None:
             self.check_pattern(trig.schedule.units_from, src, (*at, "trigger", "schedule", "units_from"), None)
+            if not trig.schedule.units_from.after_trigger:
+                raise self.fail("`after_trigger` applies only to closing and cancelling events", src,
+                                (*at, "trigger", "schedule", "units_from", "after_trigger"))
             if "unit" not in self.types[trig.schedule.units_from.event].fields:
                 raise self.fail("`units_from` must be an event type with a `unit` field", src,
                                 (*at, "trigger", "schedule", "units_from", "event"))
+            trigger_fields = {"unit"}
+        elif trig.schedule is not None and trig.schedule.units is not None:
+            for j, code in enumerate(trig.schedule.units):
+                if code not in self.units:
+                    raise self.fail(f"unknown unit {code!r}", src, (*at, "trigger", "schedule", "units", j),
+                                    _suggest(code, self.units))
             trigger_fields = {"unit"}
         known = None if trig.escalated else trigger_fields  # escalated: fields come from the source
         h = spec.holder

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from ._coverage import add_coverage_command
 from ._engine import Engine
 from ._events import read_jsonl
 from ._results import Result
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of events")
     p.set_defaults(func=_cmd_schema)
+    add_coverage_command(sub, common)
     return parser
 
 

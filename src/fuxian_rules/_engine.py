@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from ._calendar import CST, LegalCalendar
 from ._catalog import Catalog, load_catalog
 from ._compiler import CompiledCatalog, compile_catalog, flatten
-from ._events import Event, EventReader, Rejection, read_jsonl
+from ._events import EARLIEST, LATEST, Event, EventReader, Rejection, read_jsonl
 from ._ir import Activation, Fact, Matcher
 from ._reference import ReferenceBackend
 from ._results import Obligation, Receipt, Result
@@ -50,8 +50,12 @@ def parse_as_of(value: str | date | datetime) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise RunError("as_of must carry a UTC offset", field="as_of", hint="e.g. 2024-12-31T18:00:00+08:00")
+        if not EARLIEST <= value <= LATEST:
+            raise RunError("as_of is outside the supported years 1900–2999", field="as_of", hint="e.g. 2024-12-31")
         return value
     if isinstance(value, date):
+        if not EARLIEST.date() <= value < LATEST.date():
+            raise RunError("as_of is outside the supported years 1900–2999", field="as_of", hint="e.g. 2024-12-31")
         return datetime.combine(value + timedelta(days=1), time(0), tzinfo=CST)
     text = value.strip()
     try:

@@ -177,20 +177,32 @@ class EventReader:
 def date_only_msg(text: str) -> str:
     """Explain why ``occurred_at`` was refused (the value is a timestamp, not personal data)."""
     return (f"occurred_at {_safe(text)!r} is not an ISO 8601 date or a datetime with a UTC offset "
-            "(e.g. 2024-03-15 or 2024-03-15T09:30:00+08:00)")
+            "(e.g. 2024-03-15 or 2024-03-15T09:30:00+08:00) in the years 1900–2999")
+
+
+#: Instants outside [EARLIEST, LATEST) are refused: periods counted from them (or their conversion to
+#: CST) would run off the calendar, and no matter this system tracks is that old or that far ahead.
+EARLIEST = datetime(1900, 1, 1, tzinfo=CST)
+LATEST = datetime(3000, 1, 1, tzinfo=CST)
+
+
+def in_supported_range(value: datetime) -> bool:
+    """Whether an aware instant lies in the years 1900–2999 (CST)."""
+    return EARLIEST <= value < LATEST
 
 
 def _parse_instant(text: str) -> tuple[datetime | None, bool]:
     if _DATE_ONLY.match(text):
         try:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=CST), True
+            value = datetime.combine(date.fromisoformat(text), time(0), tzinfo=CST)
         except ValueError:
             return None, False
+        return (value, True) if in_supported_range(value) else (None, False)
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None, False
-    if value.tzinfo is None or value.utcoffset() is None or len(text) > 40:
+    if value.tzinfo is None or value.utcoffset() is None or len(text) > 40 or not in_supported_range(value):
         return None, False
     return value, False
 

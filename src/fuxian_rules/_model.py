@@ -41,33 +41,48 @@ class EventPattern(_Strict):
         match: ``{this_event_field: trigger_event_field}``: the event must carry the same value as the
             triggering event (for example the same ``opinion_id``).
         after_trigger: For closing and cancelling events: whether the event must come at or after the
-            trigger (always true for these; for ``requires`` the event must come at or before it).
+            trigger (the default; an event on the trigger's own day always counts). ``false`` lets an
+            earlier event of the case count too — a record check made before the hire, an approval given
+            before a change takes effect. Not allowed in ``requires`` (which must come at or before the
+            trigger) nor in ``units_from``.
     """
 
     event: str
     where: dict[str, Any] = Field(default_factory=dict)
     match: dict[str, str] = Field(default_factory=dict)
+    after_trigger: bool = True
 
 
 class Schedule(_Strict):
-    """A trigger that needs no event: one instance per calendar year from the rule's ``valid_from``.
+    """A trigger that needs no event: instances raised by the calendar from the rule's ``valid_from``.
 
     Attributes:
-        every: Only ``year`` today.
-        case_id: The matter the yearly instances belong to (``joint-meeting``).
-        per: ``unit`` to raise one instance per unit that appears in ``units_from`` events.
+        every: ``year`` (one instance per calendar year; a closing event counts for the year it happened
+            in, or for the year its ``data.year`` names) or ``once`` (a single standing instance).
+        case_id: The matter the instances belong to (``joint-meeting``).
+        per: ``unit`` to raise one instance per unit: the units named in ``units_from`` events of each
+            case, or the fixed list ``units`` (then ``case_id`` is required).
         units_from: The event pattern whose ``unit`` data field names the units, when ``per: unit``.
+        units: Fixed unit codes (from ``rules/units.yaml``), when ``per: unit`` and no ``units_from``.
     """
 
-    every: Literal["year"]
+    every: Literal["year", "once"]
     case_id: str | None = None
     per: Literal["unit"] | None = None
     units_from: EventPattern | None = None
+    units: list[str] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _per_needs_source(self) -> Schedule:
-        if (self.per is None) == (self.units_from is not None) or (self.per is None) == (self.case_id is None):
-            raise ValueError("give either `case_id` alone, or `per: unit` with `units_from`")
+        if self.per is None:
+            if self.case_id is None or self.units_from is not None or self.units is not None:
+                raise ValueError("give either `case_id` alone, or `per: unit` with `units_from` or `units`")
+        elif (self.units_from is None) == (self.units is None):
+            raise ValueError("`per: unit` needs exactly one of `units_from` or `units`")
+        elif self.units_from is not None and self.case_id is not None:
+            raise ValueError("`units_from` reads the units of each case; it takes no `case_id`")
+        elif self.units is not None and self.case_id is None:
+            raise ValueError("fixed `units` need the `case_id` their instances belong to")
         return self
 
 
@@ -117,11 +132,11 @@ class Period(_Strict):
     triggering event carries (a task's own deadline).
     """
 
-    days: int | None = Field(default=None, ge=0, le=3660)
-    working_days: int | None = Field(default=None, ge=0, le=3660)
-    months: int | None = Field(default=None, ge=0, le=120)
-    years: int | None = Field(default=None, ge=0, le=10)
-    hours: int | None = Field(default=None, ge=0, le=24 * 366)
+    days: int | None = Field(default=None, strict=True, ge=0, le=3660)
+    working_days: int | None = Field(default=None, strict=True, ge=0, le=3660)
+    months: int | None = Field(default=None, strict=True, ge=0, le=120)
+    years: int | None = Field(default=None, strict=True, ge=0, le=10)
+    hours: int | None = Field(default=None, strict=True, ge=0, le=24 * 366)
     policy: str | None = None
     follows: list[str] | None = Field(default=None, min_length=1)
     end_of_year: bool | None = None
@@ -151,7 +166,8 @@ class RuleSpec(_Strict):
         valid_from / valid_to: When the rule's source took effect (and lapsed).
         trigger / holder / period: Upon what, who, by when.
         closed_by: Events that discharge it (an obligation done, a prohibition's cure).
-        cancelled_by: Events after which it no longer applies.
+        cancelled_by: Events after which it no longer applies. An event matching both ``closed_by`` and
+            ``cancelled_by`` cancels the rule when it comes within the period, and closes it when late.
         escalates_to: Rules raised when this one is breached (overdue or violated).
         explain: A plain-Chinese note shown in every explanation (for example why a period is policy).
     """

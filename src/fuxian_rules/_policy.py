@@ -23,10 +23,10 @@ __all__ = ["Policy", "PolicyTerm", "load_policy"]
 class _PeriodSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    days: int | None = Field(default=None, ge=0, le=3660)
-    working_days: int | None = Field(default=None, ge=0, le=3660)
-    hours: int | None = Field(default=None, ge=0, le=24 * 366)
-    months: int | None = Field(default=None, ge=0, le=120)
+    days: int | None = Field(default=None, strict=True, ge=0, le=3660)
+    working_days: int | None = Field(default=None, strict=True, ge=0, le=3660)
+    hours: int | None = Field(default=None, strict=True, ge=0, le=24 * 366)
+    months: int | None = Field(default=None, strict=True, ge=0, le=120)
 
     @model_validator(mode="after")
     def _one(self) -> _PeriodSpec:

@@ -68,6 +68,12 @@ def _not_before(ev: Event, ref: Event) -> bool:
     return ev.occurred_at >= ref.occurred_at or ev.day == ref.day
 
 
+def _year_of(ev: Event) -> int:
+    """The year a yearly duty's closing event counts for: its ``data.year`` if it names one, else its day's."""
+    year = ev.data.get("year")
+    return year if isinstance(year, int) and not isinstance(year, bool) else ev.day.year
+
+
 def _stamp(ev: Event) -> str:
     return ev.day.isoformat() if ev.date_only else ev.occurred_at.astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
@@ -120,25 +126,36 @@ class CaseEvaluator:
             return []
         units: dict[str, Event | None] = {}
         if sched.units_from is not None:
+            firsts: dict[str, Event] = {}
             for (fid,) in acts.get(cr.units or "", []):
                 ev = events[fid]
                 unit = ev.data.get("unit")
-                if isinstance(unit, str) and (unit not in units or ev.occurred_at < units[unit].occurred_at):  # type: ignore[union-attr]
-                    units[unit] = ev
+                if isinstance(unit, str) and (unit not in firsts or (ev.occurred_at, ev.id)
+                                              < (firsts[unit].occurred_at, firsts[unit].id)):
+                    firsts[unit] = ev
+            units.update(firsts)
+        elif sched.units is not None:
+            units.update((u, None) for u in sched.units)
         else:
             units[""] = None
         last_year = min(at.astimezone(CST).date().year, (cr.spec.valid_to or date.max).year)
         out = []
         for unit, first in sorted(units.items()):
             first_day = max(cr.spec.valid_from, first.day if first is not None else cr.spec.valid_from)
+            ctx = {"unit": unit} if unit else {}
+            ids = [first.id] if first is not None else []
+            if sched.every == "once":
+                start = datetime.combine(first_day, time(0), tzinfo=CST)
+                if start < at and self._valid_on(cr, first_day):
+                    out.append(_Instance(cr, case_id, first, ids, dict(ctx), start, first_day, True, "schedule"))
+                continue
             for year in range(first_day.year, last_year + 1):
                 start_day = max(first_day, date(year, 1, 1))
                 start = datetime.combine(start_day, time(0), tzinfo=CST)
-                if start > at:
+                if start >= at:  # as_of "2024-12-31" is 2025-01-01T00:00: no 2025 duty yet
                     continue
-                ctx = {"unit": unit} if unit else {}
-                ids = [first.id] if first is not None else []
-                out.append(_Instance(cr, case_id, first, ids, ctx, start, start_day, True, "schedule", year=year))
+                out.append(_Instance(cr, case_id, first, ids, dict(ctx), start, start_day, True, "schedule",
+                                     year=year))
         return out
 
     # ---- due dates --------------------------------------------------------------------------------
@@ -147,9 +164,14 @@ class CaseEvaluator:
         if p is None:
             return None
         if p.follows:
+            # Once a followed step is breached, its due is final: a later step must not reopen the period.
+            breached = [i for rid in p.follows for i in done.get(rid, []) if i.breach is not None]
+            first = min(breached, key=lambda i: (i.breach, i.trigger_ids), default=None)
             for rid in p.follows:
+                if first is not None and first.rule.spec.id != rid:
+                    continue
                 if done.get(rid):
-                    src = max(done[rid], key=lambda i: (i.start, i.trigger_ids))
+                    src = first or max(done[rid], key=lambda i: (i.start, i.trigger_ids))
                     if src.due is None:
                         return None
                     d = src.due
@@ -158,10 +180,10 @@ class CaseEvaluator:
                                 list(d.terms))
             return None
         if p.end_of_year:
-            assert inst.year is not None
-            last = date(inst.year, 12, 31)
+            year = inst.year if inst.year is not None else inst.start_day.year
+            last = date(year, 12, 31)
             return _Due(last.isoformat(), _end_of_day(last), last, None, False,
-                        [f"以自然年度计：{inst.year} 年 12 月 31 日前（年度义务，不适用期间顺延）"])
+                        [f"以自然年度计：{year} 年 12 月 31 日前（年度义务，不适用期间顺延）"])
         if p.date_field:
             value = inst.context.get(p.date_field)
             if not isinstance(value, date):
@@ -218,9 +240,9 @@ class CaseEvaluator:
                 if fid in inst.trigger_ids:
                     continue
                 if inst.year is not None:
-                    if ev.day.year != inst.year:
+                    if _year_of(ev) != inst.year:
                         continue
-                elif inst.anchor is not None and not _not_before(ev, inst.anchor):
+                elif inst.anchor is not None and pat.after_trigger and not _not_before(ev, inst.anchor):
                     continue
                 if any(ev.data.get(mine) is None or ev.data.get(mine) != inst.context.get(theirs)
                        for mine, theirs in pat.match.items()):
@@ -241,7 +263,7 @@ class CaseEvaluator:
         spec, due = inst.rule.spec, inst.due
         close, cancel = inst.closed_by, inst.cancelled_by
         end = due.end if due is not None else None
-        if cancel is not None and (close is None or (cancel.occurred_at, cancel.id) < (close.occurred_at, close.id)) \
+        if cancel is not None and (close is None or (cancel.occurred_at, cancel.id) <= (close.occurred_at, close.id)) \
                 and self._on_time(cancel, due):
             inst.status, inst.closed_by = "cancelled", None
             inst.status_note = f"事件 {cancel.id}（{_stamp(cancel)}）发生后本规则不再适用"
@@ -249,8 +271,12 @@ class CaseEvaluator:
         inst.cancelled_by = None
         if spec.modality == "permission":
             inst.status = "advisory"
-            inst.status_note = (f"已由事件 {close.id}（{_stamp(close)}）行使或落实" if close is not None
-                                else "提示：可以（或应当注意）采取的行动，不作为逾期认定")
+            if close is not None:
+                inst.status_note = f"已由事件 {close.id}（{_stamp(close)}）行使或落实"
+            elif end is not None and at > end:
+                inst.status_note = f"提示：已过提示期限（{due.text if due else ''}），仍未见相应事件；不作为逾期认定"
+            else:
+                inst.status_note = "提示：可以（或应当注意）采取的行动，不作为逾期认定"
             return
         if spec.modality == "prohibition" and spec.period is None and not spec.closed_by:
             inst.status, inst.breach = "violated", inst.start
@@ -260,7 +286,8 @@ class CaseEvaluator:
             inst.status = "fulfilled"
             inst.status_note = f"事件 {close.id}（{_stamp(close)}）在期限内履行" if end else f"事件 {close.id}（{_stamp(close)}）已履行"
             return
-        if end is not None and at > end:
+        # A late closing act proves the period has run out, even when ``at`` is its very instant (24:00).
+        if end is not None and (at > end or close is not None):
             inst.breach = max(end, inst.start)  # a breach cannot precede the act that raised the duty
             if spec.modality == "prohibition":
                 inst.status = "violated"
@@ -365,7 +392,13 @@ class CaseEvaluator:
             for eid in inst.trigger_ids[1:]:
                 lines.append(f"　同案在先事件：{eid}")
         elif inst.origin == "schedule":
-            lines.append(f"触发：{inst.year} 年度义务，自 {spec.valid_from.isoformat()} 起每年产生，无需触发事件")
+            since = spec.valid_from.isoformat()
+            if inst.anchor is not None:
+                since = f"{max(spec.valid_from, inst.anchor.day).isoformat()}（该单位在本案中的首个事件 {inst.anchor.id}）"
+            if inst.year is not None:
+                lines.append(f"触发：{inst.year} 年度义务，自 {since} 起每年产生，无需触发事件")
+            else:
+                lines.append(f"触发：常设义务，自 {since} 起存在，无需触发事件")
         else:
             lines.append(f"触发：{inst.origin}，依本规则升级")
         role = f"（{spec.holder.role}）" if spec.holder.role else ""
@@ -396,8 +429,15 @@ class CaseEvaluator:
             sources = self.catalog.escalation_sources(rule_id)
             lines.append(f"本规则只在以下规则逾期或被违反时产生：{', '.join(sources)}；截至该时点，本案中这些规则均未逾期或违反")
             return lines
-        if spec.trigger.schedule is not None:
-            lines.append(f"本规则为年度义务，适用于 {spec.trigger.schedule.case_id or '各单位'}，不适用于本案")
+        sched = spec.trigger.schedule
+        if sched is not None:
+            if sched.case_id is not None and sched.case_id != case_id:
+                lines.append(f"本规则由日历产生，只适用于案件 {sched.case_id}，不适用于本案")
+            elif sched.units_from is not None:
+                lines.append(f"本规则按单位产生，单位取自本案的“{types[sched.units_from.event].title}”"
+                             f"（{sched.units_from.event}）事件；本案没有符合条件的此类事件")
+            else:
+                lines.append(f"本规则自 {spec.valid_from.isoformat()} 起产生；所查询的时点早于该日")
             return lines
         trig_type = spec.trigger.event
         assert trig_type is not None

@@ -63,7 +63,10 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise error(
-                f"not valid UTF-8 at byte {exc.start}", file=file, hint="save the file as UTF-8"
+                f"not valid UTF-8 at byte {exc.start}",
+                file=file,
+                line=text.count(b"\n", 0, exc.start) + 1,
+                hint="save the file as UTF-8",
             ) from None
     if len(text) > MAX_BYTES:
         raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up")
@@ -85,6 +88,7 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
         raise error(f"YAML error: {exc}", file=file) from None
     located = Located(data=None, file=file)
     if node is None:
+        located.lines[()] = 1  # an empty document: errors about it point at line 1
         return located
     located.data = _build(node, (), located, error, 0)
     return located
