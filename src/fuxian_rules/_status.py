@@ -315,6 +315,9 @@ class CaseEvaluator:
         escalations: dict[str, list[_Instance]] = defaultdict(list)
         for cr in self.compiled.rules:
             spec = cr.spec
+            if (cr.trigger is not None and cr.trigger not in acts) or (
+                    spec.trigger.escalated and spec.id not in escalations):
+                continue  # nothing can raise this rule in this case: skip it cheaply
             if spec.trigger.event is not None:
                 insts = self._event_instances(cr, case_id, acts, by_id)
             elif spec.trigger.schedule is not None:
