@@ -123,7 +123,7 @@ def test_joins_after_multi_valued_conditions_are_enforced(backend: DurableBacken
     backend.load([m])
     facts = [fact("a1", "a", d_y="P"), fact("b1", "b", d_v="1", d_x="Q"), fact("b2", "b", d_v="2", d_x="P")]
     assert backend.match(facts, ["m"]) == {Activation("m", ("a1", "b2"))}
-    later = backend._definitions()["a"]["r0"]["all"][1]["m1"]["$and"]
+    later = backend._definitions()["a+b"]["r0"]["all"][1]["m1"]["$and"]
     assert [next(iter(term)) for term in later] == ["t", "case_id", "d_x", "_k", "$or"]
 
 
@@ -435,7 +435,9 @@ def _load_error(matchers: Sequence[Matcher]) -> str:
 
 def test_caps_refused_at_load_time() -> None:
     assert "17 patterns" in _load_error([Matcher("m", "a", tuple(Pattern("x") for _ in range(17)))])
-    assert "401 matchers" in _load_error([Matcher(f"m{i}", "a", (Pattern(f"x{i}"),)) for i in range(401)])
+    # 401 matchers whose types are chained together must share one ruleset
+    chain = [Matcher(f"m{i}", "a", (Pattern(f"x{i}"), Pattern(f"x{i + 1}"))) for i in range(401)]
+    assert "401 matchers" in _load_error(chain)
     # 65 later patterns of one event type: a fact of that type reaches 65 alpha nodes at once (303)
     stack = [Matcher(f"m{i}", "a", (Pattern("x", (Cond("d_n", (str(i),)),)), Pattern("y"))) for i in range(65)]
     assert "65 alpha nodes" in _load_error(stack)
@@ -453,6 +455,18 @@ def test_caps_refused_at_load_time() -> None:
     assert "longer than" in _load_error([Matcher("m", "a", (Pattern("x", (Cond("d_n", (big,)),)),))])
     twice = [Matcher("m", "a", (Pattern("x"),)), Matcher("m", "b", (Pattern("y"),))]
     assert "twice" in _load_error(twice)
+
+
+def test_one_small_ruleset_per_group_of_related_types(backend: DurableBackend) -> None:
+    # Each fact is asserted once, into the ruleset of the types it can be joined with (cost per fact
+    # grows with the rules in its ruleset, so unrelated rules are kept apart).
+    ms = [Matcher("j", "a", (Pattern("a"), Pattern("b"))), Matcher("s", "a", (Pattern("c"),)),
+          Matcher("t", "z", (Pattern("b"),))]
+    backend.load(ms)
+    assert sorted(backend._definitions()) == ["a+b", "c"]
+    facts = [fact("a1", "a"), fact("b1", "b"), fact("c1", "c")]
+    assert backend.match(facts, ["j", "s", "t"]) == {
+        Activation("j", ("a1", "b1")), Activation("s", ("c1",)), Activation("t", ("b1",))}
 
 
 def test_just_below_the_caps_loads_and_matches(backend: DurableBackend) -> None:

@@ -237,6 +237,36 @@ def _check_matcher(m: Matcher) -> str:
     return ""
 
 
+def _type_groups(matchers: Sequence[Matcher]) -> dict[str, str]:
+    """Partition event types so that every matcher's types fall in one group; name each group.
+
+    durable_rules' cost per asserted fact grows with the number of rules in the ruleset, whatever
+    their types (measured: ~11 µs/fact with 1 rule, ~45 µs with 60). One ruleset per group of event
+    types that occur together in some matcher keeps each ruleset small, and each fact is still asserted
+    exactly once, into the one ruleset that can use it.
+    """
+    parent: dict[str, str] = {}
+
+    def find(t: str) -> str:
+        parent.setdefault(t, t)
+        while parent[t] != t:
+            parent[t] = parent[parent[t]]
+            t = parent[t]
+        return t
+
+    for m in matchers:
+        first = find(m.patterns[0].event_type)
+        for p in m.patterns[1:]:
+            other = find(p.event_type)
+            if other != first:
+                parent[max(first, other)] = min(first, other)
+                first = min(first, other)
+    members: dict[str, list[str]] = {}
+    for t in list(parent):
+        members.setdefault(find(t), []).append(t)
+    return {t: "+".join(sorted(ms)) for ms in members.values() for t in ms}
+
+
 def _compile_area(area: str, matchers: Sequence[Matcher]) -> dict[str, Any]:
     """Build one area's ruleset definition and check it against the C core's compile-time limits.
 
@@ -328,7 +358,7 @@ class DurableBackend:
         self._broken = ""
 
     def load(self, matchers: Sequence[Matcher]) -> None:
-        """Compile the matchers to one ruleset per area and register them, replacing earlier ones.
+        """Compile the matchers to one ruleset per group of related event types, replacing earlier ones.
 
         Raises:
             BackendError: if matcher ids repeat, a matcher exceeds a limit of the C core, tested keys
@@ -336,6 +366,7 @@ class DurableBackend:
         """
         where: dict[str, _Ruleset | None] = {}
         by_area: dict[str, list[Matcher]] = {}
+        kept: list[Matcher] = []
         owner: dict[int, str] = {}
         for key in ("id", "sid", "$s", "t", "case_id", "_k", _SENTINEL_KEY):
             owner.update(dict.fromkeys(_key_hashes(key), key))
@@ -344,7 +375,7 @@ class DurableBackend:
                 raise BackendError(f"matcher id {m.id!r} occurs twice", hint="matcher ids must be unique")
             where[m.id] = None
             if all(c.values for p in m.patterns for c in p.conds):  # an empty value set never holds
-                by_area.setdefault(m.area, []).append(m)
+                kept.append(m)
             keys = {c.key for p in m.patterns for c in p.conds}
             keys |= {k for p in m.patterns[1:] for j in p.joins for k in (j.key, j.anchor_key)}
             for key in sorted(keys):
@@ -354,7 +385,10 @@ class DurableBackend:
                             f"keys {key!r} and {owner[h]!r} have the same durable_rules name hash",
                             hint="rename one of the fields",
                         )
-        definitions = {area: _compile_area(area, ms) for area, ms in by_area.items()}
+        groups = _type_groups(kept)
+        for m in kept:
+            by_area.setdefault(groups[m.patterns[0].event_type], []).append(m)
+        definitions = {area: _compile_area(area, ms) for area, ms in sorted(by_area.items())}
         with self._lock:
             self._generation += 1
             created: list[_Ruleset] = []
