@@ -24,3 +24,18 @@ def test_errors_are_one_tree() -> None:
         assert issubclass(getattr(errors, name), fuxian_rules.FuxianRulesError)
     assert issubclass(fuxian_rules.CatalogError, fuxian_rules.LoadError)
     assert issubclass(fuxian_rules.BackendError, fuxian_rules.RunError)
+
+
+def test_fast_construct_equals_model_construct() -> None:
+    from datetime import UTC, datetime
+
+    from fuxian_rules import Event, Obligation
+    from fuxian_rules._ir import construct
+
+    ev = {"id": "a", "type": "crime_suspected", "case_id": "c", "occurred_at": datetime(2024, 1, 2, tzinfo=UTC),
+          "date_only": False, "actor": None, "data": {"agency": "health"}}
+    fast, slow = construct(Event, dict(ev)), Event.model_construct(**ev)
+    assert fast == slow and fast.model_dump_json() == slow.model_dump_json()
+    assert set(Obligation.model_fields) == {
+        "rule", "case_id", "holder", "holder_name", "modality", "status", "due", "due_provisional", "policy_terms",
+        "basis", "triggered_by", "closed_by", "title", "explanation"}, "construct() callers must name every field"

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from ._calendar import CST
+from ._ir import construct
 from ._vocab import FieldSpec, TypeSpec, Unit
 
 __all__ = ["Event", "EventReader", "Rejection", "read_jsonl"]
@@ -170,8 +171,8 @@ class EventReader:
                                      message=f"unknown unit code in data.{fname}; use a code from "
                                              "rules/units.yaml, or give data.unit_kind for a free-form unit")
         # Every field was validated above; constructing without a second validation pass halves the cost.
-        return Event.model_construct(id=env.id, type=env.type, case_id=env.case_id, occurred_at=occurred,
-                                     date_only=date_only, actor=env.actor, data=values)
+        return construct(Event, {"id": env.id, "type": env.type, "case_id": env.case_id, "occurred_at": occurred,
+                                 "date_only": date_only, "actor": env.actor, "data": values})
 
 
 def date_only_msg(text: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from ._calendar import CST, DueDate, LegalCalendar
 from ._compiler import CompiledCatalog, CompiledRule, flatten
 from ._events import Event
-from ._ir import Activation
+from ._ir import Activation, construct
 from ._results import Obligation, Status
 
 __all__ = ["CaseEvaluator"]
@@ -75,7 +75,9 @@ def _year_of(ev: Event) -> int:
 
 
 def _stamp(ev: Event) -> str:
-    return ev.day.isoformat() if ev.date_only else ev.occurred_at.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+    if ev.date_only:
+        return ev.day.isoformat()
+    return ev.occurred_at.astimezone(CST).isoformat(sep=" ", timespec="minutes")[:16]
 
 
 class CaseEvaluator:
@@ -368,15 +370,16 @@ class CaseEvaluator:
     def _obligation(self, inst: _Instance) -> Obligation:
         spec = inst.rule.spec
         closed = [e.id for e in (inst.closed_by, inst.cancelled_by) if e is not None]
-        return Obligation.model_construct(
-            rule=spec.id, case_id=inst.case_id, holder=inst.holder, holder_name=self._unit_name(inst.holder),
-            modality=spec.modality, status=inst.status,
-            due=inst.due.text if inst.due is not None else None,
-            due_provisional=inst.due.provisional if inst.due is not None else False,
-            policy_terms=inst.due.terms if inst.due is not None else [],
-            basis=list(spec.basis), triggered_by=list(inst.trigger_ids), closed_by=closed, title=spec.title,
-            explanation=self._explanation(inst),
-        )
+        due = inst.due
+        return construct(Obligation, {
+            "rule": spec.id, "case_id": inst.case_id, "holder": inst.holder,
+            "holder_name": self._unit_name(inst.holder), "modality": spec.modality, "status": inst.status,
+            "due": due.text if due is not None else None,
+            "due_provisional": due.provisional if due is not None else False,
+            "policy_terms": list(due.terms) if due is not None else [],
+            "basis": list(spec.basis), "triggered_by": list(inst.trigger_ids), "closed_by": closed,
+            "title": spec.title, "explanation": self._explanation(inst),
+        })
 
     def _cite(self, cid: str) -> str:
         if cid.startswith("notice:"):
