@@ -7,6 +7,7 @@ the due date, when a breach escalates — is decided here, identically for every
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -88,6 +89,10 @@ class CaseEvaluator:
         self.catalog = compiled.catalog
         self.calendar = calendar
         self.by_id = {cr.spec.id: cr for cr in compiled.rules}
+        # Positions in dependency order, by rule id and by trigger matcher id (see evaluate()).
+        self._position = {cr.spec.id: i for i, cr in enumerate(compiled.rules)}
+        self._position.update({cr.trigger: i for i, cr in enumerate(compiled.rules) if cr.trigger is not None})
+        self._scheduled = [i for i, cr in enumerate(compiled.rules) if cr.spec.trigger.schedule is not None]
         # Due dates depend only on (kind, start, amount): cases share them, so compute each once.
         self._due_cache: dict[tuple[str, Any, int], DueDate] = {}
         self._basis_text = {cr.spec.id: "依据：" + "；".join(self._cite(c) for c in cr.spec.basis)
@@ -315,11 +320,18 @@ class CaseEvaluator:
             acts[a.matcher_id].append(a.fact_ids)
         done: dict[str, list[_Instance]] = {}
         escalations: dict[str, list[_Instance]] = defaultdict(list)
-        for cr in self.compiled.rules:
+        # Visit, in the catalogue's dependency order, only the rules something in this case can raise:
+        # those with a trigger activation, the scheduled ones, and escalation targets as they arise.
+        pending = [self._position[m] for m in acts if m in self._position] + self._scheduled
+        heapq.heapify(pending)
+        visited: set[int] = set()
+        while pending:
+            index = heapq.heappop(pending)
+            if index in visited:
+                continue
+            visited.add(index)
+            cr = self.compiled.rules[index]
             spec = cr.spec
-            if (cr.trigger is not None and cr.trigger not in acts) or (
-                    spec.trigger.escalated and spec.id not in escalations):
-                continue  # nothing can raise this rule in this case: skip it cheaply
             if spec.trigger.event is not None:
                 insts = self._event_instances(cr, case_id, acts, by_id)
             elif spec.trigger.schedule is not None:
@@ -335,6 +347,7 @@ class CaseEvaluator:
                 if inst.breach is not None and inst.breach < at:
                     for target in spec.escalates_to:
                         escalations[target].append(inst)
+                        heapq.heappush(pending, self._position[target])
             done[spec.id] = insts
         out = [self._obligation(i) for insts in done.values() for i in insts]
         out.sort(key=lambda o: (o.case_id, o.rule, o.triggered_by, o.holder))
