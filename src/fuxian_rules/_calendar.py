@@ -32,6 +32,7 @@ from typing import Any
 import chinese_calendar
 import yaml
 
+from fuxian_rules._yamlsrc import MAX_BYTES
 from fuxian_rules.errors import CalendarError
 
 __all__ = ["CST", "DueDate", "LegalCalendar"]
@@ -324,6 +325,9 @@ class LegalCalendar:
             path = str(entry)
             try:
                 raw = Path(entry).read_bytes()
+                if len(raw) > MAX_BYTES:  # like every other file a deployment supplies (_yamlsrc)
+                    raise CalendarError(f"file is larger than {MAX_BYTES} bytes", file=path,
+                                        hint="a year's schedule is a few dozen lines")
                 text = raw.decode("utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise CalendarError(

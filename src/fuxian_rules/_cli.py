@@ -181,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of events")
     p.set_defaults(func=_cmd_schema)
     add_coverage_command(sub, common)
+    from ._spec import add_spec_command
+    add_spec_command(sub, common)
     return parser
 
 

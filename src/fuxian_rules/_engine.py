@@ -125,7 +125,8 @@ class Engine:
             self._backend.close()
             self._backend = ReferenceBackend()
             self._backend.load(self.compiled.matchers)
-            self._backend_note = f"durable_rules cannot load this catalogue ({exc.message}); used the reference evaluator"
+            self._backend_note = (f"durable_rules cannot load this catalogue ({exc.message}); "
+                                  "used the reference evaluator")
         self._fallback = ReferenceBackend()
         self._fallback.load(self.compiled.matchers)
         self._lock = threading.Lock()

@@ -23,12 +23,12 @@ _M = TypeVar("_M", bound=BaseModel)
 
 __all__ = [
     "Activation",
-    "construct",
     "Cond",
     "Fact",
     "Join",
     "Matcher",
     "Pattern",
+    "construct",
     "flatten_value",
 ]
 

@@ -78,7 +78,7 @@ def load_policy(path: str | Path, *, is_default: bool = False, base: Policy | No
         spec = _PolicyFile.model_validate(src.data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(err["loc"])
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         raise PolicyError(
             err["msg"].removeprefix("Value error, "),
             file=name,

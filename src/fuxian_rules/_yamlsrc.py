@@ -65,7 +65,7 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
             raise error(
                 f"not valid UTF-8 at byte {exc.start}",
                 file=file,
-                line=text.count(b"\n", 0, exc.start) + 1,
+                line=exc.object[: exc.start].count(b"\n") + 1,
                 hint="save the file as UTF-8",
             ) from None
     if len(text) > MAX_BYTES:
@@ -84,6 +84,11 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise error(f"YAML syntax error: {exc.problem or exc}", file=file, line=line) from None
+    except yaml.reader.ReaderError as exc:  # a control character: not "marked", but its position is known
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise error(f"control character U+{code:04X} is not allowed in YAML", file=file, line=line,
+                    hint="remove the control character") from None
     except yaml.YAMLError as exc:
         raise error(f"YAML error: {exc}", file=file) from None
     located = Located(data=None, file=file)
@@ -116,7 +121,10 @@ def _build(
                 raise error(
                     "mapping keys must be plain strings (no merge keys)", file=out.file, line=key_line
                 )
-            key = str(_SCALARS.construct_object(key_node, deep=True))
+            try:
+                key = str(_SCALARS.construct_object(key_node, deep=True))
+            except (yaml.YAMLError, ValueError) as exc:
+                raise error(f"bad key: {exc}", file=out.file, line=key_line) from None
             if key in result:
                 raise error(
                     f"duplicate key {key!r}",
@@ -133,6 +141,6 @@ def _build(
     if isinstance(node, yaml.ScalarNode):
         try:
             return _SCALARS.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise error(f"bad scalar: {exc}", file=out.file, line=line) from None
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2024-02-30
+            raise error(f"bad scalar: {exc}", file=out.file, line=line, hint="dates are written YYYY-MM-DD") from None
     raise error("unsupported YAML node (aliases are not allowed)", file=out.file, line=line)
