@@ -13,9 +13,12 @@ The scenario files beside the rules (``rules/*.scenarios.yaml``) are collected b
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
+from fuxian_rules import Engine
 from strategies import CI_BASE
 
 _COMMON = {
@@ -26,3 +29,16 @@ _COMMON = {
 settings.register_profile("ci", max_examples=CI_BASE, **_COMMON)
 settings.register_profile("long", max_examples=10 * CI_BASE, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="module", params=["reference", "durable_rules"])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """One engine per module and backend; modules needing one backend define their own ``engine``."""
+    if request.param == "durable_rules":
+        durable = pytest.importorskip("fuxian_rules._durable")
+        ok, why = durable.durable_available()
+        if not ok:
+            pytest.skip(why)
+    eng = Engine(backend=request.param)
+    yield eng
+    eng.close()

@@ -27,3 +27,17 @@ def by_rule(result: Any, case: str | None = None) -> dict[str, Any]:
             assert ob.rule not in out, f"{ob.rule} raised twice"
             out[ob.rule] = ob
     return out
+
+
+def run(engine: Any, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> list[Any]:
+    """Evaluate (no rejection allowed) and return the obligations of one rule."""
+    result = engine.evaluate(events, as_of)
+    assert result.rejected == []
+    return [o for o in result.obligations if o.rule == rule]
+
+
+def one(engine: Any, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> Any:
+    """The single obligation of one rule."""
+    found = run(engine, events, rule, as_of)
+    assert len(found) == 1, found
+    return found[0]

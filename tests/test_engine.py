@@ -10,13 +10,6 @@ from helpers import by_rule, ev
 A = "market_regulation"
 
 
-@pytest.fixture(scope="module", params=["reference", "durable_rules"])
-def engine(request: pytest.FixtureRequest) -> Engine:
-    if request.param == "durable_rules":
-        pytest.importorskip("durable_rules_engine")
-    return Engine(backend=request.param)
-
-
 def test_full_transfer_on_time(engine: Engine) -> None:
     events = [
         ev("1", "crime_suspected", "c", "2024-03-04T09:30:00+08:00", agency=A),

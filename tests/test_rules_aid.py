@@ -6,24 +6,11 @@ late act is still fulfilled and a missing one stays open, never overdue.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from fuxian_rules import Engine, Obligation
-
-
-@pytest.fixture(scope="module", params=["reference", "durable_rules"])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "durable_rules":
-        durable = pytest.importorskip("fuxian_rules._durable")
-        ok, why = durable.durable_available()
-        if not ok:
-            pytest.skip(why)
-    eng = Engine(backend=request.param)
-    yield eng
-    eng.close()
 
 
 def ev(eid: str, etype: str, at: str, **data: Any) -> dict[str, Any]:

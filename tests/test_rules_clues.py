@@ -5,25 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from fuxian_rules import Engine, Obligation
-
-
-@pytest.fixture(scope="module", params=["reference", "durable_rules"])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "durable_rules":
-        durable = pytest.importorskip("fuxian_rules._durable")
-        ok, why = durable.durable_available()
-        if not ok:
-            pytest.skip(why)
-    eng = Engine(backend=request.param)
-    yield eng
-    eng.close()
-
+from fuxian_rules import Engine
+from helpers import one, run
 
 CASE = "clue:C-1"
 
@@ -38,18 +25,6 @@ def push(eid: str, at: str, frm: str, to: str, clue: str = "C-1") -> dict[str, A
 
 def feedback(eid: str, at: str, frm: str, to: str, clue: str = "C-1") -> dict[str, Any]:
     return ev(eid, "clue_feedback_sent", at, clue_id=clue, **{"from": frm, "to": to})
-
-
-def run(engine: Engine, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> list[Obligation]:
-    result = engine.evaluate(events, as_of)
-    assert result.rejected == []
-    return [o for o in result.obligations if o.rule == rule]
-
-
-def one(engine: Engine, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> Obligation:
-    found = run(engine, events, rule, as_of)
-    assert len(found) == 1, found
-    return found[0]
 
 
 HOTLINE = ev("h-1", "hotline_clue_received", "2025-03-03T09:00:00+08:00", clue_id="C-1", harms_public_interest=True)

@@ -7,38 +7,20 @@ duties per member unit; membership changes and tasks are one case each.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fuxian_rules import CatalogError, Engine, Obligation, load_catalog
+from helpers import run
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 J = "joint-meeting"
 
 
-@pytest.fixture(scope="module", params=["reference", "durable_rules"])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "durable_rules":
-        durable = pytest.importorskip("fuxian_rules._durable")
-        ok, why = durable.durable_available()
-        if not ok:
-            pytest.skip(why)
-    eng = Engine(backend=request.param)
-    yield eng
-    eng.close()
-
-
 def ev(eid: str, etype: str, case: str, at: str, **data: Any) -> dict[str, Any]:
     return {"id": eid, "type": etype, "case_id": case, "occurred_at": at, "data": data}
-
-
-def run(engine: Engine, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> list[Obligation]:
-    result = engine.evaluate(events, as_of)
-    assert result.rejected == []
-    return [o for o in result.obligations if o.rule == rule]
 
 
 def by_due(found: list[Obligation]) -> dict[str | None, str]:

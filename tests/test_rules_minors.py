@@ -6,44 +6,16 @@ reference backend and (when it can be imported) durable_rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from fuxian_rules import Engine, Obligation
-
-
-def _backend_params() -> list[Any]:
-    return ["reference", pytest.param("durable_rules", id="durable_rules")]
-
-
-@pytest.fixture(scope="module", params=_backend_params())
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "durable_rules":
-        durable = pytest.importorskip("fuxian_rules._durable")
-        ok, why = durable.durable_available()
-        if not ok:
-            pytest.skip(why)
-    eng = Engine(backend=request.param)
-    yield eng
-    eng.close()
+from helpers import one, run
 
 
 def ev(eid: str, etype: str, case: str, at: str, **data: Any) -> dict[str, Any]:
     return {"id": eid, "type": etype, "case_id": case, "occurred_at": at, "data": data}
-
-
-def run(engine: Engine, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> list[Obligation]:
-    result = engine.evaluate(events, as_of)
-    assert result.rejected == []
-    return [o for o in result.obligations if o.rule == rule]
-
-
-def one(engine: Engine, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> Obligation:
-    found = run(engine, events, rule, as_of)
-    assert len(found) == 1, found
-    return found[0]
 
 
 KG = {"unit": "hj-kg-01", "unit_kind": "kindergarten"}

@@ -6,40 +6,16 @@ enterprise cases) and rules/3.x-public-interest.yaml (supported-prosecution and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from fuxian_rules import Engine, Obligation
-
-
-@pytest.fixture(scope="module", params=["reference", "durable_rules"])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "durable_rules":
-        durable = pytest.importorskip("fuxian_rules._durable")
-        ok, why = durable.durable_available()
-        if not ok:
-            pytest.skip(why)
-    eng = Engine(backend=request.param)
-    yield eng
-    eng.close()
+from fuxian_rules import Engine
+from helpers import one, run
 
 
 def ev(eid: str, etype: str, at: str, case: str = "XS-1", **data: Any) -> dict[str, Any]:
     return {"id": eid, "type": etype, "case_id": case, "occurred_at": at, "data": data}
-
-
-def run(engine: Engine, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> list[Obligation]:
-    result = engine.evaluate(events, as_of)
-    assert result.rejected == []
-    return [o for o in result.obligations if o.rule == rule]
-
-
-def one(engine: Engine, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> Obligation:
-    found = run(engine, events, rule, as_of)
-    assert len(found) == 1, found
-    return found[0]
 
 
 # ---- 三（四） 安全生产：提前介入 -----------------------------------------------------------------------------
