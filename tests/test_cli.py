@@ -76,3 +76,28 @@ def test_schema_is_json_schema() -> None:
     schema = json.loads(out)
     assert code == 0 and schema["required"] == ["id", "type", "case_id", "occurred_at"]
     assert "crime_suspected" in schema["properties"]["type"]["enum"]
+
+
+def test_check_stream_matches_batch() -> None:
+    code, out = run("check", HISTORY, "--as-of", "2025-03-31", "--stream", "--backend", "reference")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and "receipt" in rows[-1]
+    streamed = sorted(json.dumps(r["obligation"], sort_keys=True) for r in rows if "obligation" in r)
+    _, batch_out = run("check", HISTORY, "--as-of", "2025-03-31", "--format", "json", "--backend", "reference")
+    batch = sorted(json.dumps(o, sort_keys=True) for o in json.loads(batch_out)["obligations"])
+    assert streamed == batch
+
+
+def test_check_stream_rejects_ungrouped_input(tmp_path: Path) -> None:
+    lines = [
+        {"id": "a1", "type": "crime_suspected", "case_id": "A", "occurred_at": "2024-03-04", "data": {"agency": "health"}},
+        {"id": "b1", "type": "crime_suspected", "case_id": "B", "occurred_at": "2024-03-04", "data": {"agency": "health"}},
+        {"id": "a2", "type": "transfer_report_submitted", "case_id": "A", "occurred_at": "2024-03-05",
+         "data": {"agency": "health"}},
+    ]
+    path = tmp_path / "ungrouped.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    code, out = run("check", str(path), "--as-of", "2024-12-31", "--stream", "--backend", "reference")
+    rejected = [json.loads(line)["rejected"] for line in out.splitlines() if '"rejected"' in line]
+    assert code == 1
+    assert [(r["line"], r["id"], r["field"]) for r in rejected] == [(3, "a2", "case_id")]

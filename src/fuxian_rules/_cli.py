@@ -83,12 +83,31 @@ def _print_result(result: Result, fmt: str, out: TextIO) -> None:
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
+    if args.stream:
+        try:
+            return _check_stream(engine, args, out)
+        finally:
+            engine.close()
     try:
         result = engine.evaluate_file(args.events, args.as_of)
     finally:
         engine.close()
     _print_result(result, args.format, out)
     return 1 if result.rejected else 0
+
+
+def _check_stream(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
+    """JSON Lines out as each case ends: ``{"obligation": …}``, ``{"rejected": …}``, then ``{"receipt": …}``."""
+    rejected = 0
+    with open(args.events, "rb") as fh:
+        for _, obligations, rejections in engine.evaluate_stream(read_jsonl(fh), args.as_of):
+            for o in obligations:
+                out.write(json.dumps({"obligation": o.model_dump(mode="json")}, ensure_ascii=False) + "\n")
+            for r in rejections:
+                rejected += 1
+                out.write(json.dumps({"rejected": r.model_dump(mode="json")}, ensure_ascii=False) + "\n")
+    out.write(json.dumps({"receipt": engine.receipt().model_dump(mode="json")}, ensure_ascii=False) + "\n")
+    return 1 if rejected else 0
 
 
 def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
@@ -165,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("events", help="JSON Lines file, one event per line")
     p.add_argument("--as-of", required=True, help="ISO date (end of that day, CST) or datetime with offset")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--stream", action="store_true",
+                   help="input grouped by case: evaluate case by case in flat memory, JSON Lines out")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("rules", parents=[common], help="list the rule catalogue")
