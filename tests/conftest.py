@@ -42,3 +42,23 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     eng = Engine(backend=request.param)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="module")
+def reference_engine() -> Iterator[Engine]:
+    """The reference evaluator: the oracle the compliance properties are stated against."""
+    e = Engine(backend="reference")
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def durable_engine() -> Iterator[Engine]:
+    """The durable_rules backend, for the differential properties; skipped where it cannot run."""
+    durable = pytest.importorskip("fuxian_rules._durable")
+    ok, why = durable.durable_available()
+    if not ok:
+        pytest.skip(f"durable_rules backend not available here: {why}")
+    e = Engine(backend="durable_rules")
+    yield e
+    e.close()

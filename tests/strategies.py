@@ -256,16 +256,22 @@ def order_key(ev: dict[str, Any]) -> tuple[datetime, str]:
 
 @dataclass(frozen=True)
 class M:
-    """An act that closes or cancels a duty: its type, constant fields, and fields equal to the trigger's."""
+    """An act that closes or cancels a duty: its type, constant fields, and fields equal to the trigger's.
+
+    ``any_time``: the act counts even when it came before the trigger (a transfer made before the
+    penalty means the penalty replaced nothing); otherwise it must not come before the trigger.
+    """
 
     type: str
     where: tuple[tuple[str, Any], ...] = ()
     match: tuple[tuple[str, str], ...] = ()
+    any_time: bool = False
 
     @staticmethod
-    def of(type_: str, where: dict[str, Any] | None = None, match: dict[str, str] | None = None) -> M:
+    def of(type_: str, where: dict[str, Any] | None = None, match: dict[str, str] | None = None, *,
+           any_time: bool = False) -> M:
         """Build from dicts."""
-        return M(type_, tuple(sorted((where or {}).items())), tuple(sorted((match or {}).items())))
+        return M(type_, tuple(sorted((where or {}).items())), tuple(sorted((match or {}).items())), any_time)
 
     def holds(self, ev: dict[str, Any], context: dict[str, Any]) -> bool:
         """Whether ``ev`` is such an act for a duty with this context."""
@@ -386,7 +392,8 @@ class _Inst:
 def _first(acts: Sequence[M], events: Sequence[dict[str, Any]], anchor: dict[str, Any],
            exclude: Iterable[str], context: dict[str, Any]) -> dict[str, Any] | None:
     skip = set(exclude)
-    found = [e for e in events if e["id"] not in skip and not_before(e, anchor) and any(a.holds(e, context) for a in acts)]
+    found = [e for e in events if e["id"] not in skip
+             and any(a.holds(e, context) and (a.any_time or not_before(e, anchor)) for a in acts)]
     return min(found, key=order_key) if found else None
 
 
@@ -394,7 +401,8 @@ def _on_time(ev: dict[str, Any], due: Due | None) -> bool:
     if due is None:
         return True
     if due.at is not None:
-        return day_of(ev) <= due.at.astimezone(CST).date() if is_date_only(ev) else instant(ev) <= due.at
+        # a bare-date act happened some time that day: in time if the day began before the due instant
+        return instant(ev) < due.at if is_date_only(ev) else instant(ev) <= due.at
     assert due.day is not None
     return day_of(ev) <= due.day
 
@@ -407,7 +415,7 @@ def _status(modality: str, due: Due | None, close: dict[str, Any] | None, cancel
     closed = (close["id"],) if close is not None else ()
     if modality == "permission":
         return "advisory", closed, None
-    if close is not None and _on_time(close, due):
+    if close is not None and (_on_time(close, due) or instant(close) <= start):  # done before it arose
         return "fulfilled", closed, None
     if due is not None and (as_of > due.end or close is not None):  # a late act proves the period ran out
         breach = max(due.end, start)
@@ -695,10 +703,10 @@ def _transfer_chain(b: Builder, *, penalty: bool, approved: bool | None = True) 
             transferred = b.close(d, "case_transferred", _transfer_data(b, agency))
     if transferred is None and approved is not False and b.flag():
         transferred = _opinion_branch(b, agency, steps)
-    if penalty:
-        _penalty(b, crime, agency, transferred)
     if transferred is not None:
         _after_transfer(b, transferred, agency)
+    if penalty:
+        _penalty(b, crime, agency, transferred)
 
 
 def _transfer_data(b: Builder, agency: str, copied: bool | None = None) -> dict[str, Any]:
@@ -726,18 +734,24 @@ def _opinion_branch(b: Builder, agency: str, steps: list[Duty]) -> dict[str, Any
 
 
 def _penalty(b: Builder, crime: dict[str, Any], agency: str, transferred: dict[str, Any] | None) -> None:
-    """An administrative penalty imposed after the suspicion and before any transfer (以罚代刑 if never)."""
+    """An administrative penalty: before any transfer (以罚代刑 if none comes in time), or after the case
+    was transferred or declined by public security (lawful, transfer-reg:10–11)."""
     t0 = instant(crime)
-    limit = instant(transferred) if transferred is not None else t0 + timedelta(days=30)
-    span = int((limit - t0).total_seconds() // 60) - 1
-    if span < 0:
-        return
-    at = t0 + timedelta(minutes=b.draw(st.integers(0, span)))
+    when = b.pick(("before the transfer", "after everything else"))
+    if when == "after everything else":  # after any transfer, filing decision or reconsideration
+        at = b.clock + timedelta(minutes=b.draw(st.integers(0, 20 * 24 * 60)))
+    else:
+        limit = instant(transferred) if transferred is not None else t0 + timedelta(days=30)
+        span = int((limit - t0).total_seconds() // 60) - 1
+        if span < 0:
+            return
+        at = t0 + timedelta(minutes=b.draw(st.integers(0, span)))
     pen = b.emit("admin_penalty_imposed", {"agency": agency}, at=at)
     b.duty("transfer.no-penalty-instead", pen, holder=agency,
            period=Follows(("transfer.send", "transfer.decide", "transfer.report")),
-           closers=[M.of("case_transferred", match={"agency": "agency"})],
-           cancellers=[M.of("filing_decided", {"opened": False}), M.of("reconsideration_decided", {"opened": False})],
+           closers=[M.of("case_transferred", match={"agency": "agency"}, any_time=True)],
+           cancellers=[M.of("filing_decided", {"opened": False}, any_time=True),
+                       M.of("reconsideration_decided", {"opened": False}, any_time=True)],
            partners=[crime], modality="prohibition")
 
 
@@ -1197,3 +1211,355 @@ CI_BASE = 100
 def examples(n: int) -> int:
     """``n`` examples on the ``ci`` profile, scaled by the active profile (``long``: 10×)."""
     return max(1, n * settings.default.max_examples // CI_BASE)
+
+
+# ================================================================================================
+# 9. Other clause areas: minors 三(七), judicial aid 三(六), clue sharing 三(十二), the mechanism 二、五
+# ================================================================================================
+#
+# These generators are not registered in :data:`FLOWS` (the generic oracle properties compare complete
+# result sets per area, and the yearly duties of these areas need no trigger event): each
+# ``tests/test_spec_<area>.py`` states its own laws over them. Where a duty's closing act must come after
+# its trigger, the generators declare :class:`Duty` objects so that :func:`expect` is the oracle.
+
+
+@dataclass
+class AreaCase:
+    """One generated case of another area: events, the duties :func:`expect` resolves, and facts."""
+
+    case_id: str
+    events: list[dict[str, Any]]
+    duties: list[Duty]
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def _in_force(at: datetime) -> datetime:
+    return max(at, datetime.combine(VALID_FROM, time(0), tzinfo=CST))
+
+
+# ---- 三(七) minors -------------------------------------------------------------------------------------
+
+#: Units that discover harm: state organs (unit codes) and a school that must give its unit_kind.
+HARM_UNITS = (("education", None), ("health", None), ("civil_affairs", None), ("hj-school-01", "school"),
+              ("hj-kg-02", "kindergarten"))
+#: Where a report may go: public security (立即接受), civil affairs or education (及时受理), or another department.
+REPORT_TO = ("public_security", "civil_affairs", "education", "health")
+
+
+def _with_kind(data: dict[str, Any], kind: str | None) -> dict[str, Any]:
+    return {**data, "unit_kind": kind} if kind else data
+
+
+@st.composite
+def harm_cases(draw: DrawFn, case_id: str = "minor:1") -> AreaCase:
+    """A discovery of harm to a minor, reported on time, late or never, and the report accepted (or not).
+
+    Duties: minors.report (立即, policy), then minors.report-accept-police (立即) or minors.report-accept
+    (及时) for the department that received the report.
+    """
+    b = Builder(draw, case_id, _in_force(draw(start_instants())), "minors.harm")
+    unit, kind = b.pick(HARM_UNITS)
+    found = b.emit("minor_harm_discovered", _with_kind({"unit": unit}, kind))
+    d = b.duty("minors.report", found, holder=unit, period=policy_period(IMMEDIATELY),
+               closers=[M.of("harm_reported", match={"unit": "unit"})])
+    to = b.pick(REPORT_TO)
+    report = b.close(d, "harm_reported", _with_kind({"unit": unit, "to": to}, kind), max_late_days=10)
+    if report is not None and to in ("public_security", "civil_affairs", "education"):
+        rule, term = (("minors.report-accept-police", IMMEDIATELY) if to == "public_security"
+                      else ("minors.report-accept", PROMPTLY))
+        d2 = b.duty(rule, report, holder=to, period=policy_period(term),
+                    closers=[M.of("harm_report_accepted", match={"unit": "to"})])
+        b.close(d2, "harm_report_accepted", {"unit": to}, max_late_days=20)
+    return AreaCase(case_id, b.events, b.duties, {"unit": unit, "to": to, "report": report})
+
+
+#: When the record check of one applicant is made relative to the hire.
+CHECK_TIMING = ("before", "same_day", "after", "none")
+
+
+@st.composite
+def hire_cases(draw: DrawFn, unit: str = "hj-kg-01", kind: str = "kindergarten", max_people: int = 3) -> AreaCase:
+    """Hires of one unit in close contact with minors (case staff:<unit>), one to ``max_people`` applicants.
+
+    For each applicant: a record check before the hire, on the day of the hire, after it, or none; the
+    check finds a record or not; and, sometimes, a dismissal some days later. ``facts["people"]`` lists,
+    per person, the hire, the check (or None) and the dismissal (or None). Every event is date-only, so
+    "on or before the hire" is a question of days (contract §2: a bare date is some time that day).
+    """
+    case_id = f"staff:{unit}"
+    start = _in_force(draw(start_instants())).astimezone(CST).date()
+    events: list[dict[str, Any]] = []
+    people: list[dict[str, Any]] = []
+    n = draw(st.integers(1, max_people))
+    for i in range(n):
+        pid = f"p{i + 1}"
+        hired_on = start + timedelta(days=draw(st.integers(0, 40)))
+        base = {"unit": unit, "unit_kind": kind, "person_id": pid}
+        hire = {"id": f"{case_id}.h{i}", "type": "staff_hired", "case_id": case_id,
+                "occurred_at": hired_on.isoformat(), "data": dict(base)}
+        timing = draw(st.sampled_from(CHECK_TIMING))
+        check = None
+        if timing != "none":
+            shift = {"before": -draw(st.integers(1, 30)), "same_day": 0,
+                     "after": draw(st.integers(1, 30))}[timing]
+            check = {"id": f"{case_id}.c{i}", "type": "background_check_done", "case_id": case_id,
+                     "occurred_at": (hired_on + timedelta(days=shift)).isoformat(),
+                     "data": {**base, "has_record": draw(st.booleans())}}
+        dismissal = None
+        if draw(st.booleans()):
+            anchor = max(hired_on, day_of(check) if check else hired_on)
+            dismissal = {"id": f"{case_id}.d{i}", "type": "staff_dismissed", "case_id": case_id,
+                         "occurred_at": (anchor + timedelta(days=draw(st.integers(0, 20)))).isoformat(),
+                         "data": dict(base)}
+        events += [e for e in (hire, check, dismissal) if e is not None]
+        people.append({"person_id": pid, "hire": hire, "check": check, "timing": timing, "dismissal": dismissal})
+    return AreaCase(case_id, events, [], {"unit": unit, "people": people})
+
+
+# ---- 三(六) judicial aid --------------------------------------------------------------------------------
+
+AID_SITUATIONS = ("serious_injury", "urgent_medical", "death_or_incapacity_dependant", "major_property_loss",
+                  "retaliation", "civil_tort_injury", "other")
+AID_CAUSES = ("unsolved", "time_barred", "offender_dead", "offender_insolvent", "no_compensation_by_litigation")
+AID_EXCLUSIONS = ("major_fault", "refused_cooperation", "false_statement", "waived_compensation",
+                  "hardship_not_from_case", "already_compensated")
+SOCIAL_AID_UNITS = ("education", "civil_affairs", "human_resources", "medical_insurance")
+
+
+@st.composite
+def aid_cases(draw: DrawFn, case_id: str = "aid:1") -> AreaCase:
+    """One assessed party: every combination of situation, cause, hardship, exclusions and social-aid needs,
+    then a decision (granted, refused, or none yet) and sometimes a referral to social aid departments."""
+    at = _in_force(draw(start_instants()))
+    data: dict[str, Any] = {"situation": draw(st.sampled_from(AID_SITUATIONS)),
+                            "living_hardship": draw(st.booleans())}
+    cause = draw(st.sampled_from((None, *AID_CAUSES)))
+    if cause is not None:
+        data["cause"] = cause
+    exclusions = draw(st.lists(st.sampled_from(AID_EXCLUSIONS), unique=True, max_size=2))
+    if exclusions or draw(st.booleans()):
+        data["exclusions"] = exclusions
+    needs = draw(st.lists(st.sampled_from(SOCIAL_AID_UNITS), unique=True, max_size=2))
+    if needs or draw(st.booleans()):
+        data["social_aid_needs"] = needs
+    fmt = draw(st.sampled_from(FORMATS))
+    events = [{"id": f"{case_id}.a", "type": "aid_case_assessed", "case_id": case_id,
+               "occurred_at": stamp(at, fmt), "data": data}]
+    decision = draw(st.sampled_from((None, True, False)))
+    if decision is not None:
+        d: dict[str, Any] = {"granted": decision}
+        if not decision:
+            d["reasons"] = "不符合救助条件"
+        events.append({"id": f"{case_id}.d", "type": "judicial_aid_decided", "case_id": case_id,
+                       "occurred_at": stamp(at + timedelta(days=draw(st.integers(0, 60))), fmt), "data": d})
+    referral = None
+    if needs and draw(st.booleans()):
+        referral = {"id": f"{case_id}.r", "type": "social_aid_referral_sent", "case_id": case_id,
+                    "occurred_at": stamp(at + timedelta(days=draw(st.integers(0, 60))), fmt), "data": {"to": needs}}
+        events.append(referral)
+    return AreaCase(case_id, events, [], {"assessment": data, "decision": decision, "referral": referral})
+
+
+# ---- 三(十二) clue sharing ----------------------------------------------------------------------------------
+
+CLUE_DEPARTMENTS = ("market_regulation", "ecology", "housing", "urban_management", "health")
+SYNCHRONOUSLY = "synchronously"
+
+
+@st.composite
+def clue_cases(draw: DrawFn, case_id: str = "clue:1") -> AreaCase:
+    """One clue of the 双推送、双反馈 mechanism, or one data / case-file request; each act on time, late or never.
+
+    * ``hotline``: 12345 receives a clue (harming public interest or not) → pushed to the procuratorate or
+      its 12309 centre (同步) → 12309 feeds back to 12345 (及时);
+    * ``procuratorate``: 12309 receives a clue concerning a department → pushed to it (同步; sometimes
+      first to a wrong department, which owes feedback too) → the department feeds back (及时);
+    * ``request``: the procuratorate asks for data or a case file (积极配合, policy 及时).
+    """
+    kind = draw(st.sampled_from(("hotline", "procuratorate", "request")))
+    b = Builder(draw, case_id, _in_force(draw(start_instants())), f"clues.{kind}")
+    clue_id = case_id.removeprefix("clue:")
+    if kind == "hotline":
+        harms = draw(st.sampled_from((True, True, False)))
+        got = b.emit("hotline_clue_received", {"clue_id": clue_id, "harms_public_interest": harms})
+        to = b.pick(("procuratorate", "service_12309"))
+        push_data = {"clue_id": clue_id, "from": "hotline_12345", "to": to}
+        if harms:
+            d = b.duty("clues.hotline-push", got, holder="hotline_12345", period=policy_period(SYNCHRONOUSLY),
+                       closers=[M.of("clue_pushed", match={"clue_id": "clue_id"})])
+            pushed = b.close(d, "clue_pushed", push_data, max_late_days=10)
+        else:
+            pushed = b.emit("clue_pushed", push_data) if b.flag() else None
+        if pushed is not None:
+            d = b.duty("clues.procuratorate-handle", pushed, holder="service_12309", period=policy_period(PROMPTLY),
+                       closers=[M.of("clue_feedback_sent", {"to": "hotline_12345"}, match={"clue_id": "clue_id"})])
+            b.close(d, "clue_feedback_sent", {"clue_id": clue_id, "from": "service_12309", "to": "hotline_12345"})
+    elif kind == "procuratorate":
+        dept = b.pick(CLUE_DEPARTMENTS)
+        got = b.emit("procuratorate_clue_received", {"clue_id": clue_id, "concerns_unit": dept})
+        d = b.duty("clues.procuratorate-push", got, holder="service_12309", period=policy_period(SYNCHRONOUSLY),
+                   closers=[M.of("clue_pushed", match={"clue_id": "clue_id", "to": "concerns_unit"})])
+        feedback = [M.of("clue_feedback_sent", match={"clue_id": "clue_id", "from": "to"})]
+        if b.flag():  # pushed to the wrong department first: it does not discharge the push, and owes feedback
+            wrong = next(u for u in CLUE_DEPARTMENTS if u != dept)
+            stray = b.emit("clue_pushed", {"clue_id": clue_id, "from": "service_12309", "to": wrong}, max_gap_days=0)
+            d2 = b.duty("clues.department-feedback", stray, holder=wrong, period=policy_period(PROMPTLY),
+                        closers=feedback)
+            b.close(d2, "clue_feedback_sent", {"clue_id": clue_id, "from": wrong, "to": "service_12309"})
+        pushed = b.close(d, "clue_pushed", {"clue_id": clue_id, "from": "service_12309", "to": dept},
+                         max_late_days=10)
+        if pushed is not None:
+            d = b.duty("clues.department-feedback", pushed, holder=dept, period=policy_period(PROMPTLY),
+                       closers=feedback)
+            b.close(d, "clue_feedback_sent", {"clue_id": clue_id, "from": dept, "to": "service_12309"})
+    else:
+        what = b.pick(("data", "case_file"))
+        to = "big_data" if what == "data" else b.pick(CLUE_DEPARTMENTS)
+        req = b.emit("data_request_made", {"request_id": f"R-{clue_id}", "to": to, "kind": what},
+                     actor="procuratorate")
+        rule = "clues.data-request" if what == "data" else "clues.case-file-request"
+        d = b.duty(rule, req, holder=to, period=policy_period(PROMPTLY),
+                   closers=[M.of("data_request_fulfilled", match={"request_id": "request_id"})])
+        b.close(d, "data_request_fulfilled", {"request_id": f"R-{clue_id}"})
+    return AreaCase(case_id, b.events, b.duties, {"kind": kind})
+
+
+# ---- 二、五 the mechanism ----------------------------------------------------------------------------------
+
+JOINT_MEETING = "joint-meeting"
+CHAIRS = ("convener", "executive_deputy", "deputy")
+
+
+@st.composite
+def joint_meetings(draw: DrawFn, first_year: int = 2024, last_year: int = 2027) -> list[dict[str, Any]]:
+    """Meetings of the joint meeting (case joint-meeting) over some years: plenary or not, each chair,
+    entrusted or not (or the flag left out), as bare dates or instants; some years have none."""
+    out: list[dict[str, Any]] = []
+    for year in range(first_year, last_year + 1):
+        for j in range(draw(st.integers(0, 2))):
+            lo = VALID_FROM if year == VALID_FROM.year else date(year, 1, 1)
+            day = draw(st.dates(lo, date(year, 12, 31)))
+            at = datetime.combine(day, time(0), tzinfo=CST) + timedelta(minutes=draw(st.integers(0, 24 * 60 - 1)))
+            data: dict[str, Any] = {"plenary": draw(st.booleans()), "chair": draw(st.sampled_from(CHAIRS))}
+            entrusted = draw(st.sampled_from((None, True, False)))
+            if entrusted is not None:
+                data["entrusted"] = entrusted
+            out.append({"id": f"jm-{year}-{j}", "type": "joint_meeting_held", "case_id": JOINT_MEETING,
+                        "occurred_at": stamp(at, draw(st.sampled_from(("date", "+08:00")))), "data": data})
+    return out
+
+
+def counts_as_plenary(ev: dict[str, Any]) -> bool:
+    """二(三)2: a plenary meeting chaired by the convener, or by a deputy the convener entrusted."""
+    d = data_of(ev)
+    return bool(d.get("plenary")) and (d["chair"] == "convener" or bool(d.get("entrusted")))
+
+
+@st.composite
+def task_cases(draw: DrawFn, case_id: str = "task:1") -> AreaCase:
+    """One task of the year's key task list: its completion date (near holidays and month ends), and a
+    completion on or before it, after it, or none. ``facts``: unit, due (a date), completion (or None)."""
+    assigned = _in_force(draw(start_instants()))
+    due = max(draw(start_days()), assigned.astimezone(CST).date())
+    unit = draw(st.sampled_from(("finance", "justice", "education", "market_regulation", "procuratorate")))
+    task_id = case_id.removeprefix("task:")
+    events = [{"id": f"{case_id}.a", "type": "task_assigned", "case_id": case_id,
+               "occurred_at": stamp(assigned, draw(st.sampled_from(FORMATS))),
+               "data": {"task_id": task_id, "unit": unit, "due": due.isoformat()}}]
+    timing = draw(st.sampled_from(TIMINGS))
+    done = None
+    if timing != "missing":
+        lo = assigned.astimezone(CST).date()
+        day = (draw(st.sampled_from((due, draw(st.dates(lo, due))))) if timing == "on_time"
+               else due + timedelta(days=draw(st.sampled_from((1, draw(st.integers(1, 60)))))))
+        done = {"id": f"{case_id}.c", "type": "task_completed", "case_id": case_id,
+                "occurred_at": day.isoformat(), "data": {"task_id": task_id}}
+        events.append(done)
+    return AreaCase(case_id, events, [], {"unit": unit, "due": due, "completion": done, "timing": timing})
+
+
+#: The acts of one membership change (request, approval, change), each present or not.
+MEMBERSHIP_ACTS = ("membership_change_requested", "membership_change_approved", "membership_changed")
+
+
+@st.composite
+def membership_cases(draw: DrawFn, unit: str = "finance", n: int = 1) -> AreaCase:
+    """One membership change (case membership:<unit>-<yyyy>-<n>): request, approval and change, each
+    present or absent, on days in any order (several acts may share a day); bare dates throughout."""
+    start = _in_force(draw(start_instants())).astimezone(CST).date()
+    case_id = f"membership:{unit}-{start.year}-{n}"
+    events: list[dict[str, Any]] = []
+    for k, type_ in enumerate(MEMBERSHIP_ACTS):
+        if draw(st.booleans()) or (k == 2 and not events):
+            day = start + timedelta(days=draw(st.integers(0, 20)))
+            events.append({"id": f"{case_id}.{k}", "type": type_, "case_id": case_id,
+                           "occurred_at": day.isoformat(), "data": {"unit": unit}})
+    return AreaCase(case_id, events, [], {"unit": unit})
+
+
+# ---- 三(二)(四)(八)(九)(十)(十三) enterprise cases, safety production, supported prosecution, public interest ----
+
+PUBLIC_INTEREST_FIELDS = ("state_assets", "food_drug", "state_land", "personal_info", "women_rights", "ecology",
+                          "natural_resources", "farmland", "other")
+
+
+@st.composite
+def criminal_cases(draw: DrawFn, case_id: str = "XS-2024-001") -> AreaCase:
+    """A filed criminal case (safety production or not, enterprise or not), an early intervention some days
+    before or after the first submission (or none), and a submission, closure, or neither — bare dates."""
+    filed_on = _in_force(draw(start_instants())).astimezone(CST).date()
+    data: dict[str, Any] = {"domain": draw(st.sampled_from(("safety_production", "safety_production", "other"))),
+                            "enterprise": draw(st.booleans())}
+    events = [{"id": f"{case_id}.f", "type": "criminal_case_filed", "case_id": case_id,
+               "occurred_at": filed_on.isoformat(), "data": data}]
+    end = draw(st.sampled_from((None, "arrest_approval", "prosecution", "withdrawn", "terminated")))
+    end_ev = None
+    if end is not None:
+        end_on = filed_on + timedelta(days=draw(st.sampled_from((draw(st.integers(0, 60)), draw(st.integers(300, 420))))))
+        if end in ("withdrawn", "terminated"):
+            end_ev = {"id": f"{case_id}.e", "type": "criminal_case_closed", "case_id": case_id,
+                      "occurred_at": end_on.isoformat(), "data": {"outcome": end}}
+        else:
+            end_ev = {"id": f"{case_id}.e", "type": "criminal_case_submitted", "case_id": case_id,
+                      "occurred_at": end_on.isoformat(), "data": {"kind": end}}
+        events.append(end_ev)
+    intervention = None
+    if draw(st.booleans()):
+        ref = day_of(end_ev) if end_ev is not None else filed_on + timedelta(days=30)
+        on = max(filed_on, ref + timedelta(days=draw(st.sampled_from((0, 1, -1, draw(st.integers(-20, 5)))))))
+        intervention = {"id": f"{case_id}.i", "type": "early_intervention_done", "case_id": case_id,
+                        "occurred_at": on.isoformat()}
+        events.append(intervention)
+    return AreaCase(case_id, events, [], {"filed": events[0], "end": end_ev, "intervention": intervention})
+
+
+@st.composite
+def public_interest_cases(draw: DrawFn, case_id: str = "pi:1") -> AreaCase:
+    """A public-interest clue found in one field, shared with the procuratorate (or not) and handled (or not);
+    or a supported-prosecution clue shared and screened (or not)."""
+    at = _in_force(draw(start_instants()))
+    clue_id = case_id.split(":", 1)[1]
+    fmt = draw(st.sampled_from(FORMATS))
+
+    def ev(suffix: str, type_: str, data: dict[str, Any], days: int) -> dict[str, Any]:
+        return {"id": f"{case_id}.{suffix}", "type": type_, "case_id": case_id,
+                "occurred_at": stamp(at + timedelta(days=days), fmt), "data": data}
+
+    if draw(st.booleans()):
+        unit = draw(st.sampled_from(("market_regulation", "ecology", "natural_resources", "health")))
+        events = [ev("f", "public_interest_clue_found",
+                     {"clue_id": clue_id, "unit": unit, "field": draw(st.sampled_from(PUBLIC_INTEREST_FIELDS))}, 0)]
+        if draw(st.booleans()):
+            events.append(ev("s", "public_interest_clue_shared", {"clue_id": clue_id, "from": unit},
+                             draw(st.integers(0, 30))))
+            if draw(st.booleans()):
+                events.append(ev("h", "public_interest_clue_handled",
+                                 {"clue_id": clue_id, "outcome": draw(st.sampled_from(("case_filed", "no_case",
+                                                                                        "referred")))}, 31))
+        return AreaCase(case_id, events, [], {"kind": "public_interest", "unit": unit})
+    events = [ev("f", "support_prosecution_clue_shared",
+                 {"clue_id": clue_id, "from": "human_resources", "group": "migrant_workers"}, 0)]
+    if draw(st.booleans()):
+        events.append(ev("s", "support_prosecution_clue_screened", {"clue_id": clue_id,
+                                                                   "accepted": draw(st.booleans())}, 5))
+    return AreaCase(case_id, events, [], {"kind": "support"})

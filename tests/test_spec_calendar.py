@@ -206,10 +206,9 @@ WORKDAYS_2027 = {date(2027, 9, 26), date(2027, 10, 9)}
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    e = Engine(backend="reference")
-    yield e
-    e.close()
+def engine(reference_engine: Engine) -> Engine:
+    """These properties state the law against the reference evaluator (the oracle)."""
+    return reference_engine
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ files), or states an invariant any correct evaluation has (order, duplicates, ``
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,21 +25,9 @@ BREACHED = {"overdue", "violated", "fulfilled_late"}
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    e = Engine(backend="reference")
-    yield e
-    e.close()
-
-
-@pytest.fixture(scope="module")
-def durable_engine() -> Iterator[Engine]:
-    durable = pytest.importorskip("fuxian_rules._durable")
-    ok, why = durable.durable_available()
-    if not ok:
-        pytest.skip(f"durable_rules backend not available here: {why}")
-    e = Engine(backend="durable_rules")
-    yield e
-    e.close()
+def engine(reference_engine: Engine) -> Engine:
+    """These properties state the law against the reference evaluator (the oracle)."""
+    return reference_engine
 
 
 def case_ids(h: S.History) -> list[str]:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 import strategies as S
@@ -29,10 +29,9 @@ AGENCY = st.sampled_from(S.AGENCIES)
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    e = Engine(backend="reference")
-    yield e
-    e.close()
+def engine(reference_engine: Engine) -> Engine:
+    """These properties state the law against the reference evaluator (the oracle)."""
+    return reference_engine
 
 
 def of_rule(engine: Engine, events: list[dict[str, Any]], as_of: Any, rule: str) -> list[Obligation]:
@@ -260,6 +259,29 @@ def test_a_penalty_after_the_police_declined_the_case_is_lawful(engine: Engine) 
     assert "transfer.procuratorial-opinion" not in statuses
 
 
+@settings(max_examples=S.examples(100))
+@given(h=S.histories(["penalty"], max_cases=2, duplicates=False))
+def test_a_penalty_after_the_case_was_transferred_or_declined_is_never_a_violation(engine: Engine,
+                                                                                   h: S.History) -> None:
+    """A penalty imposed once the case is transferred — even late — or declined by the police replaces nothing.
+
+    「行政执法机关对公安机关决定不予立案的案件，应当依法作出处理；其中，依照有关法律、法规或者规章的规定应当给予行政处罚的，应当依法实施行政处罚。」（transfer-reg:10）
+    「行政执法机关对应当向公安机关移送的涉嫌犯罪案件，不得以行政处罚代替移送。」（transfer-reg:11）
+    A transfer that was itself late is reported on the step that was late, not as 以罚代刑.
+    """
+    for c, d in duties(h, "transfer.no-penalty-instead"):
+        done = [a for a in (d.closing_act(c.events), d.cancelling_act(c.events))
+                if a is not None and S.instant(a) <= S.instant(d.trigger)]
+        if not done:
+            continue
+        after_all = S.History([c], c.events).span()[1] + timedelta(days=400)
+        event("penalty after the transfer or the police's refusal")
+        o = one(engine, c.events, after_all.isoformat(), "transfer.no-penalty-instead")
+        assert o.status in ("fulfilled", "cancelled"), (o.status, o.explanation)
+        assert o.closed_by and S.instant(next(e for e in c.events if e["id"] == o.closed_by[0])) <= S.instant(
+            d.trigger)
+
+
 # ---- spp-criminal-rules:557 — 应移不移 → 检察意见 --------------------------------------------------------
 
 
@@ -447,7 +469,9 @@ def test_the_police_explain_in_7_days_and_open_a_notified_case_in_15(engine: Eng
         for cid in o.closed_by:
             closing = events[cid]
             assert S.data_of(closing).get("opened", True) is True
-    assert seen >= 1
+    triggers = [e for e in h.events if e["type"] in ("non_filing_explanation_requested", "filing_notice_issued")
+                and S.day_of(e) >= S.VALID_FROM]
+    assert seen == len(triggers)
 
 
 # ---- 内部执法监督 — advisory only ------------------------------------------------------------------------------

@@ -262,7 +262,9 @@ class CaseEvaluator:
         if due is None or due.end is None:
             return True
         if due.at is not None:
-            return ev.day <= due.at.astimezone(CST).date() if ev.date_only else ev.occurred_at <= due.at
+            # A bare-date act happened some time that day: on time if its day began before the due
+            # instant (the benefit of the doubt), late if the day began at or after it.
+            return ev.occurred_at < due.at if ev.date_only else ev.occurred_at <= due.at
         assert due.day is not None
         return ev.day <= due.day
 
@@ -289,7 +291,8 @@ class CaseEvaluator:
             inst.status, inst.breach = "violated", inst.start
             inst.status_note = "该行为一经发生即违反禁止性规定"
             return
-        if close is not None and self._on_time(close, due):
+        # An act before the trigger (``after_trigger: false``) means the duty was met before it arose.
+        if close is not None and (self._on_time(close, due) or close.occurred_at <= inst.start):
             inst.status = "fulfilled"
             inst.status_note = f"事件 {close.id}（{_stamp(close)}）在期限内履行" if end else f"事件 {close.id}（{_stamp(close)}）已履行"
             return
