@@ -198,6 +198,20 @@ def render_markdown(modules: list[SpecModule]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def properties_by_clause(catalog: object = None, tests_dir: str | Path | None = None) -> dict[str, list[str]]:
+    """Map each clause the properties cite (``notice:3.11``) to one line per property checking it.
+
+    Used by the docs generator so each rule page lists the properties of the clauses it cites. The
+    catalogue argument is accepted for that caller's uniform signature; clauses come from ``CLAUSES``.
+    """
+    out: dict[str, list[str]] = {}
+    for m in load_spec(tests_dir):
+        for clause in m.clauses:
+            out.setdefault(clause, []).extend(
+                f"{p.summary or p.name}（`{m.module}.py::{p.name}`）" for p in m.properties)
+    return out
+
+
 def render_json(modules: list[SpecModule]) -> str:
     """The specification as JSON: ``{"modules": [{module, file, title, clauses, properties: […]}]}``."""
     data: dict[str, Any] = {"modules": [asdict(m) for m in modules]}
