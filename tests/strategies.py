@@ -1563,3 +1563,15 @@ def public_interest_cases(draw: DrawFn, case_id: str = "pi:1") -> AreaCase:
         events.append(ev("s", "support_prosecution_clue_screened", {"clue_id": clue_id,
                                                                    "accepted": draw(st.booleans())}, 5))
     return AreaCase(case_id, events, [], {"kind": "support"})
+
+
+def as_of_near(draw: DrawFn, events: list[dict[str, Any]], margin_days: int) -> tuple[str, datetime]:
+    """An as_of (text, instant) between the day before the first event and ``margin_days`` after the last,
+    or, half the time, long (400 days) after everything."""
+    times = [instant(e) for e in events]
+    if draw(st.booleans()):
+        day = max(times).astimezone(CST).date() + timedelta(days=400)
+    else:
+        lo = min(times).astimezone(CST).date() - timedelta(days=1)
+        day = lo + timedelta(days=draw(st.integers(0, (max(times) - min(times)).days + margin_days)))
+    return day.isoformat(), end_of_day(day)

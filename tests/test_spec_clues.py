@@ -8,7 +8,7 @@ to the deployment policy (rules/policy.yaml). Histories come from ``strategies.c
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -34,16 +34,6 @@ def clue_histories(draw: S.DrawFn) -> list[S.AreaCase]:
     return [draw(S.clue_cases(f"clue:C{i}")) for i in range(draw(st.integers(1, 4)))]
 
 
-def as_of_near(draw: S.DrawFn, events: list[dict[str, Any]]) -> tuple[str, datetime]:
-    times = [S.instant(e) for e in events]
-    if draw(st.booleans()):
-        day = max(times).astimezone(S.CST).date() + timedelta(days=400)
-    else:
-        lo = min(times).astimezone(S.CST).date() - timedelta(days=1)
-        day = lo + timedelta(days=draw(st.integers(0, (max(times) - min(times)).days + 50)))
-    return day.isoformat(), S.end_of_day(day)
-
-
 def triggered_rows(engine: Engine, events: list[dict[str, Any]], as_of: str) -> list[tuple[Any, ...]]:
     """Event-triggered obligations of the area (clues.liaison is a standing duty of case joint-meeting)."""
     result = engine.evaluate(events, as_of)
@@ -64,7 +54,7 @@ def test_every_push_and_feedback_duty_agrees_with_the_oracle(engine: Engine, dat
     """
     cases = data.draw(clue_histories())
     events = [e for c in cases for e in c.events]
-    as_of, at = as_of_near(data.draw, events)
+    as_of, at = S.as_of_near(data.draw, events, 50)
     got = triggered_rows(engine, list(data.draw(st.permutations(events))), as_of)
     want = sorted(S.expected_row(e) for c in cases for e in S.expect(c.duties, c.events, at))
     assert got == want

@@ -48,17 +48,6 @@ def harm_histories(draw: S.DrawFn) -> list[S.AreaCase]:
     return [draw(S.harm_cases(f"minor:{i}")) for i in range(draw(st.integers(1, 3)))]
 
 
-def as_of_near(draw: S.DrawFn, events: list[dict[str, Any]]) -> tuple[str, datetime]:
-    """An as_of between the first event and 60 days after the last, or long after everything."""
-    times = [S.instant(e) for e in events]
-    if draw(st.booleans()):
-        day = max(times).astimezone(S.CST).date() + timedelta(days=400)
-    else:
-        lo = min(times).astimezone(S.CST).date() - timedelta(days=1)
-        day = lo + timedelta(days=draw(st.integers(0, (max(times) - min(times)).days + 62)))
-    return day.isoformat(), S.end_of_day(day)
-
-
 # ---- 强制报告 minors-law:11, report-opinion-2020:2, 8 -----------------------------------------------------
 
 
@@ -74,7 +63,7 @@ def test_reports_and_their_acceptance_agree_with_the_oracle(engine: Engine, data
     """
     cases = data.draw(harm_histories())
     events = [e for c in cases for e in c.events]
-    as_of, at = as_of_near(data.draw, events)
+    as_of, at = S.as_of_near(data.draw, events, 62)
     shuffled = data.draw(st.permutations(events))
     got = sorted(S.row(o) for o in evaluate(engine, list(shuffled), as_of) if o.rule in REPORT_RULES)
     want = sorted(S.expected_row(e) for c in cases for e in S.expect(c.duties, c.events, at))
@@ -246,7 +235,7 @@ def test_both_backends_agree_whatever_the_order(engine: Engine, durable_engine: 
     """
     cases = [*data.draw(harm_histories()), data.draw(S.hire_cases())]
     events = [e for c in cases for e in c.events]
-    as_of, _ = as_of_near(data.draw, events)
+    as_of, _ = S.as_of_near(data.draw, events, 62)
     shuffled = list(events)
     random.Random(data.draw(st.integers(0, 2**16))).shuffle(shuffled)
     ref = engine.evaluate(events, as_of)
