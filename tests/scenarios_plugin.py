@@ -21,7 +21,10 @@ accepted: a rejected event fails the scenario with its line. Failures name ``fil
 scenario. Files are read with the project's safe, line-aware YAML reader; rule ids and statuses are
 checked against the catalogue when the file is collected, so a misspelt id fails instead of passing.
 
-Registered for ``rules/`` by ``rules/conftest.py`` (a root ``conftest.py`` is not wanted).
+Loaded by pytest through ``-p scenarios_plugin`` in ``pyproject.toml`` (``tests/`` is on the
+``pythonpath``), so ``rules/`` stays pure data; ``pytest``, ``pytest rules`` and
+``pytest rules/3.11-transfer.scenarios.yaml`` all run the scenarios. One reference engine is built per
+catalogue folder for the whole session.
 """
 
 from __future__ import annotations
