@@ -22,6 +22,7 @@ from ._calendar import CST, LegalCalendar
 from ._catalog import Catalog, load_catalog
 from ._compiler import CompiledCatalog, compile_catalog, flatten
 from ._events import EARLIEST, LATEST, Event, EventReader, Rejection, read_jsonl
+from ._explain import why as explain_why
 from ._ir import Activation, Fact, Matcher
 from ._reference import ReferenceBackend
 from ._results import Obligation, Receipt, Result
@@ -305,7 +306,7 @@ class Engine:
         obligations = self._evaluator.evaluate(case_id, case_events, activations, at)
         why: list[str] = []
         if rule is not None:
-            why = self._evaluator.why(rule, case_id, case_events, activations, at, obligations)
+            why = explain_why(self._evaluator, rule, case_id, case_events, activations, obligations)
         return obligations, why
 
     def close(self) -> None:
