@@ -880,8 +880,9 @@ def month_ends(first_year: int = 2024, last_year: int = 2028) -> st.SearchStrate
 def start_days() -> st.SearchStrategy[date]:
     """A day near a holiday, an adjusted working day or a month end; or any day 2024–2028."""
     near = st.tuples(st.one_of(st.sampled_from(ANCHOR_DAYS), month_ends()), st.integers(-6, 6))
-    return st.one_of(near.map(lambda p: p[0] + timedelta(days=p[1])),
-                     st.dates(date(2024, 1, 19), date(2028, 12, 31)))
+    # never before the notice took effect: a history meant to raise duties must be in force
+    return st.one_of(near.map(lambda p: max(VALID_FROM, p[0] + timedelta(days=p[1]))),
+                     st.dates(VALID_FROM, date(2028, 12, 31)))
 
 
 def start_instants() -> st.SearchStrategy[datetime]:
