@@ -108,6 +108,8 @@ def test_opinion_requires_transfer_with_copy(engine: Engine) -> None:
 def test_refusal_without_reasons_and_with(engine: Engine) -> None:
     bare = [ev("d", "transfer_decided", "c", "2024-06-06T09:00:00+08:00", agency=A, approved=False)]
     assert by_rule(engine.evaluate(bare, as_of="2024-06-07"))["transfer.refusal-reasons"].status == "overdue"
+    blank = [ev("d", "transfer_decided", "c", "2024-06-06T09:00:00+08:00", agency=A, approved=False, reasons="  ")]
+    assert by_rule(engine.evaluate(blank, as_of="2024-06-07"))["transfer.refusal-reasons"].status == "overdue"
     reasoned = [ev("d", "transfer_decided", "c", "2024-06-06T09:00:00+08:00", agency=A, approved=False,
                    reasons="情节显著轻微")]
     assert "transfer.refusal-reasons" not in by_rule(engine.evaluate(reasoned, as_of="2024-06-07"))

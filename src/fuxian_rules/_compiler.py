@@ -146,7 +146,8 @@ def flatten(event: Event, types: dict[str, TypeSpec]) -> Fact:
         fact["actor"] = event.actor
     for name, fspec in types[event.type].fields.items():
         value = event.data.get(name)
-        present = value is not None and value != "" and value != []
+        # blank text records nothing: "reasons": "  " is not a recorded reason (transfer-reg:5, :8)
+        present = value is not None and value != [] and not (isinstance(value, str) and not value.strip())
         fact[f"p_{name}"] = "1" if present else "0"
         if fspec.kind in LIST_KINDS:
             fact[f"n_{name}"] = "1" if value else "0"
