@@ -669,7 +669,9 @@ def _reasons(b: Builder) -> dict[str, Any]:
 
 
 def _has_reasons(data: dict[str, Any]) -> bool:
-    return data.get("reasons") not in (None, "")
+    """Reasons are recorded only when there is text: blank text records nothing (transfer-reg:5, :8)."""
+    reasons = data.get("reasons")
+    return isinstance(reasons, str) and bool(reasons.strip())
 
 
 def _transfer_chain(b: Builder, *, penalty: bool, approved: bool | None = True) -> None:
