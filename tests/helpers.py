@@ -29,7 +29,7 @@ def by_rule(result: Any, case: str | None = None) -> dict[str, Any]:
     return out
 
 
-def run(engine: Any, events: list[dict[str, Any]], rule: str, as_of: str = "2025-03-31") -> list[Any]:
+def run(engine: Any, events: list[dict[str, Any]], rule: str, as_of: Any = "2025-03-31") -> list[Any]:
     """Evaluate (no rejection allowed) and return the obligations of one rule."""
     result = engine.evaluate(events, as_of)
     assert result.rejected == []
@@ -41,3 +41,8 @@ def one(engine: Any, events: list[dict[str, Any]], rule: str, as_of: str = "2025
     found = run(engine, events, rule, as_of)
     assert len(found) == 1, found
     return found[0]
+
+
+def of_rule(engine: Any, events: list[dict[str, Any]], as_of: Any, rule: str) -> list[Any]:
+    """Evaluate (no rejection allowed) and return the obligations of one rule (``run`` with as_of first)."""
+    return run(engine, events, rule, as_of)

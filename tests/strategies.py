@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import calendar as stdcal
 import json
+import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1201,6 +1202,19 @@ def dump(result: Any) -> list[dict[str, Any]]:
     """Obligations and rejections of a result as plain data (the receipt left out)."""
     return [o.model_dump(mode="json") for o in result.obligations] + [
         r.model_dump(mode="json") for r in result.rejected]
+
+
+def assert_order_free_and_backends_agree(reference: Any, durable: Any, events: list[dict[str, Any]],
+                                         as_of: str, seed: int) -> None:
+    """The reference result is the same for a shuffled delivery, and durable_rules (not fallen back to
+    the reference evaluator) gives exactly that result for the shuffled delivery."""
+    shuffled = list(events)
+    random.Random(seed).shuffle(shuffled)
+    ref = reference.evaluate(events, as_of)
+    assert dump(reference.evaluate(shuffled, as_of)) == dump(ref)
+    dur = durable.evaluate(shuffled, as_of)
+    assert dur.receipt.backend == "durable_rules" and dur.receipt.backend_note is None
+    assert dump(dur) == dump(ref)
 
 
 # ================================================================================================

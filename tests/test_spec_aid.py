@@ -7,7 +7,6 @@ aid; item (七) and any exclusion leave it to the procuratorate's discretion (an
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
@@ -119,10 +118,4 @@ def test_both_backends_agree_whatever_the_order(engine: Engine, durable_engine: 
     events = []
     for i, c in enumerate(cases):
         events += [{**e, "id": f"{i}-{e['id']}", "case_id": f"aid:{i}"} for e in c.events]
-    shuffled = list(events)
-    random.Random(seed).shuffle(shuffled)
-    ref = engine.evaluate(events, "2026-06-30")
-    assert S.dump(engine.evaluate(shuffled, "2026-06-30")) == S.dump(ref)
-    dur = durable_engine.evaluate(shuffled, "2026-06-30")
-    assert dur.receipt.backend == "durable_rules" and dur.receipt.backend_note is None
-    assert S.dump(dur) == S.dump(ref)
+    S.assert_order_free_and_backends_agree(engine, durable_engine, events, "2026-06-30", seed)

@@ -7,7 +7,6 @@ to the deployment policy (rules/policy.yaml). Histories come from ``strategies.c
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 from typing import Any
 
@@ -91,10 +90,4 @@ def test_both_backends_agree_whatever_the_order(engine: Engine, durable_engine: 
     「12345政务热线对工作中收到的可能涉及损害国家利益、社会公共利益的热线举报线索,同步推送至检察机关」（notice:3.12）
     """
     events = [e for c in cases for e in c.events]
-    shuffled = list(events)
-    random.Random(seed).shuffle(shuffled)
-    ref = engine.evaluate(events, as_of)
-    assert S.dump(engine.evaluate(shuffled, as_of)) == S.dump(ref)
-    dur = durable_engine.evaluate(shuffled, as_of)
-    assert dur.receipt.backend == "durable_rules" and dur.receipt.backend_note is None
-    assert S.dump(dur) == S.dump(ref)
+    S.assert_order_free_and_backends_agree(engine, durable_engine, events, as_of, seed)

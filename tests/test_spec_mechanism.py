@@ -7,7 +7,6 @@ Yearly and standing duties of the mechanism need no trigger event and appear in 
 
 from __future__ import annotations
 
-import random
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 import strategies as S
 from fuxian_rules import Engine
-from fuxian_rules._results import Obligation
+from helpers import of_rule
 
 CLAUSES = ["notice:2.3.2", "notice:2.3.3", "notice:5.2", "notice:5.3"]
 
@@ -29,12 +28,6 @@ J = S.JOINT_MEETING
 def engine(reference_engine: Engine) -> Engine:
     """These properties state the law against the reference evaluator (the oracle)."""
     return reference_engine
-
-
-def of_rule(engine: Engine, events: list[dict[str, Any]], as_of: str, rule: str) -> list[Obligation]:
-    result = engine.evaluate(events, as_of)
-    assert result.rejected == []
-    return [o for o in result.obligations if o.rule == rule]
 
 
 # ---- 二(三)2 全体会议 -------------------------------------------------------------------------------------
@@ -172,10 +165,4 @@ def test_both_backends_agree_whatever_the_order(engine: Engine, durable_engine: 
     for i, t in enumerate(tasks):
         events += [{**e, "id": f"{i}-{e['id']}", "case_id": f"task:{i}",
                     "data": {**e["data"], "task_id": str(i)}} for e in t.events]
-    shuffled = list(events)
-    random.Random(seed).shuffle(shuffled)
-    ref = engine.evaluate(events, as_of)
-    assert S.dump(engine.evaluate(shuffled, as_of)) == S.dump(ref)
-    dur = durable_engine.evaluate(shuffled, as_of)
-    assert dur.receipt.backend == "durable_rules" and dur.receipt.backend_note is None
-    assert S.dump(dur) == S.dump(ref)
+    S.assert_order_free_and_backends_agree(engine, durable_engine, events, as_of, seed)

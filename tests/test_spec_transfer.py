@@ -19,6 +19,7 @@ import strategies as S
 from fuxian_rules import Engine
 from fuxian_rules._results import Obligation
 from fuxian_rules._yamlsrc import read_yaml
+from helpers import of_rule
 
 CLAUSES = ["notice:3.11", "notice:3.2", "notice:3.13", "transfer-reg:5", "transfer-reg:8", "transfer-reg:9",
            "transfer-reg:11", "transfer-reg:12", "spp-criminal-rules:557", "spp-criminal-rules:560",
@@ -32,12 +33,6 @@ AGENCY = st.sampled_from(S.AGENCIES)
 def engine(reference_engine: Engine) -> Engine:
     """These properties state the law against the reference evaluator (the oracle)."""
     return reference_engine
-
-
-def of_rule(engine: Engine, events: list[dict[str, Any]], as_of: Any, rule: str) -> list[Obligation]:
-    result = engine.evaluate(events, as_of)
-    assert result.rejected == []
-    return [o for o in result.obligations if o.rule == rule]
 
 
 def one(engine: Engine, events: list[dict[str, Any]], as_of: Any, rule: str) -> Obligation:
