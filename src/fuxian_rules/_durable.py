@@ -197,9 +197,12 @@ class _Alpha:
 
 @dataclass(frozen=True, slots=True)
 class _Ruleset:
-    """One registered durable_rules ruleset: the matchers of one area, rule ``r<i>`` = ``matcher_ids[i]``."""
+    """One registered durable_rules ruleset, for one group of related event types.
 
-    area: str
+    Rule ``r<i>`` is ``matcher_ids[i]``; groups come from :func:`_type_groups`.
+    """
+
+    group: str
     name: str
     handle: int
     matcher_ids: tuple[str, ...]
@@ -267,8 +270,8 @@ def _type_groups(matchers: Sequence[Matcher]) -> dict[str, str]:
     return {t: "+".join(sorted(ms)) for ms in members.values() for t in ms}
 
 
-def _compile_area(area: str, matchers: Sequence[Matcher]) -> dict[str, Any]:
-    """Build one area's ruleset definition and check it against the C core's compile-time limits.
+def _compile_group(group: str, matchers: Sequence[Matcher]) -> dict[str, Any]:
+    """Build one group's ruleset definition and check it against the C core's compile-time limits.
 
     A pattern's terms are, in order: the type test, its single-valued conditions (sorted, so that
     patterns share alpha nodes), then — for later patterns — the joins on ``case_id``, the matcher's
@@ -281,10 +284,10 @@ def _compile_area(area: str, matchers: Sequence[Matcher]) -> dict[str, Any]:
     """
 
     def fail(what: str, mid: str | None = None) -> BackendError:
-        where = f"matcher {mid!r} in area {area!r}" if mid else f"area {area!r}"
+        where = f"matcher {mid!r} in ruleset {group!r}" if mid else f"ruleset {group!r}"
         return BackendError(
             f"durable_rules cannot run {where}: {what}",
-            hint="split the area's rules or evaluate them with the reference backend",
+            hint="split the rules sharing these event types or evaluate them with the reference backend",
         )
 
     if len(matchers) > _MAX_RULES:
@@ -365,7 +368,7 @@ class DurableBackend:
                 collide under the engine's 32-bit name hash, or the engine refuses a ruleset.
         """
         where: dict[str, _Ruleset | None] = {}
-        by_area: dict[str, list[Matcher]] = {}
+        by_group: dict[str, list[Matcher]] = {}
         kept: list[Matcher] = []
         owner: dict[int, str] = {}
         for key in ("id", "sid", "$s", "t", "case_id", "_k", _SENTINEL_KEY):
@@ -387,19 +390,19 @@ class DurableBackend:
                         )
         groups = _type_groups(kept)
         for m in kept:
-            by_area.setdefault(groups[m.patterns[0].event_type], []).append(m)
-        definitions = {area: _compile_area(area, ms) for area, ms in sorted(by_area.items())}
+            by_group.setdefault(groups[m.patterns[0].event_type], []).append(m)
+        definitions = {group: _compile_group(group, ms) for group, ms in sorted(by_group.items())}
         with self._lock:
             self._generation += 1
             created: list[_Ruleset] = []
             try:
-                for area, rules in definitions.items():
+                for group, rules in definitions.items():
                     name = f"{self._prefix}_{self._generation}_{len(created)}"
                     handle = _engine.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
-                    ms = by_area[area]
+                    ms = by_group[group]
                     created.append(
                         _Ruleset(
-                            area=area,
+                            group=group,
                             name=name,
                             handle=handle,
                             matcher_ids=tuple(m.id for m in ms),
@@ -419,9 +422,9 @@ class DurableBackend:
             self._broken = ""
 
     def _definitions(self) -> dict[str, dict[str, Any]]:
-        """Return a deep copy of each area's ruleset definition, for inspection and tests."""
+        """Return a deep copy of each group's ruleset definition, keyed by group name, for inspection and tests."""
         with self._lock:
-            return {rs.area: json.loads(json.dumps(rs.definition)) for rs in self._rulesets}
+            return {rs.group: json.loads(json.dumps(rs.definition)) for rs in self._rulesets}
 
     def match(self, facts: Sequence[Fact], matcher_ids: Iterable[str]) -> set[Activation]:
         """Return every activation of the given matchers over the facts of one case.

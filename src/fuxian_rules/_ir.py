@@ -108,7 +108,8 @@ class Matcher:
 
     Attributes:
         id: Unique within the catalogue, ``<rule id>#<role>`` (role: ``trigger``, ``close0``, …).
-        area: The rule file's area; the durable backend keeps one ruleset per area.
+        area: The rule file's area (for reading and error messages; the durable backend groups rulesets by
+            related event types instead).
         patterns: ``patterns[0]`` is the anchor; every later pattern is joined to it on ``case_id`` and
             on its own ``joins``.
     """
