@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -119,9 +119,12 @@ class Matcher:
     patterns: tuple[Pattern, ...]
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Activation:
-    """One way a matcher matched: its id and the fact ids bound to its patterns, in pattern order."""
+class Activation(NamedTuple):
+    """One way a matcher matched: its id and the fact ids bound to its patterns, in pattern order.
+
+    A named tuple rather than a dataclass: a case yields dozens of these, and tuples are built,
+    hashed and sorted in C.
+    """
 
     matcher_id: str
     fact_ids: tuple[str, ...]

@@ -7,10 +7,11 @@ the due date, when a breach escalates — is decided here, identically for every
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -29,15 +30,32 @@ _STATUS_ZH = {
 }
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Due:
+    """A computed due date; shared between instances (cached), so it is immutable."""
+
     text: str | None
     end: datetime | None
     day: date | None
     at: datetime | None
     provisional: bool
-    steps: list[str]
-    terms: list[str] = field(default_factory=list)
+    steps: tuple[str, ...]
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How a rule's due date is found, worked out once per rule from its ``period``.
+
+    ``how`` is ``none`` (no period), ``follows``, ``end_of_year``, ``date_field``, ``no_limit`` (a
+    policy term without a period) or ``compute`` (``kind`` and ``amount`` through the calendar).
+    """
+
+    how: str
+    kind: str = ""
+    amount: int = 0
+    prefix: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
 
 
 @dataclass
@@ -75,10 +93,15 @@ def _year_of(ev: Event) -> int:
     return year if isinstance(year, int) and not isinstance(year, bool) else ev.day.year
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _instant_stamp(at: datetime, date_only: bool) -> str:
+    local = at.astimezone(CST)
+    return local.date().isoformat() if date_only else local.isoformat(sep=" ", timespec="minutes")[:16]
+
+
 def _stamp(ev: Event) -> str:
-    if ev.date_only:
-        return ev.day.isoformat()
-    return ev.occurred_at.astimezone(CST).isoformat(sep=" ", timespec="minutes")[:16]
+    """The event's time as legal staff read it: its CST day, or day and minute."""
+    return _instant_stamp(ev.occurred_at, ev.date_only)
 
 
 class CaseEvaluator:
@@ -92,29 +115,45 @@ class CaseEvaluator:
         # Positions in dependency order, by rule id and by trigger matcher id (see evaluate()).
         self._position = {cr.spec.id: i for i, cr in enumerate(compiled.rules)}
         self._position.update({cr.trigger: i for i, cr in enumerate(compiled.rules) if cr.trigger is not None})
-        self._scheduled = [i for i, cr in enumerate(compiled.rules) if cr.spec.trigger.schedule is not None]
+        # Scheduled rules a case can raise: those of its fixed case id, and those whose units matcher fired.
+        self._position.update({cr.units: i for i, cr in enumerate(compiled.rules) if cr.units is not None})
+        self._scheduled_for: dict[str, list[int]] = defaultdict(list)
+        for i, cr in enumerate(compiled.rules):
+            sched = cr.spec.trigger.schedule
+            if sched is not None and sched.case_id is not None:
+                self._scheduled_for[sched.case_id].append(i)
+        self._plan = {cr.spec.id: self._make_plan(cr) for cr in compiled.rules}
         # Due dates depend only on (kind, start, amount): cases share them, so compute each once.
         self._due_cache: dict[tuple[str, Any, int], DueDate] = {}
-        self._basis_text = {cr.spec.id: "依据：" + "；".join(self._cite(c) for c in cr.spec.basis)
-                            for cr in compiled.rules}
+        self._rule_due_cache: dict[tuple[str, Any, bool], _Due] = {}
+        # The fixed lines of each rule's explanation.
+        self._head = {cr.spec.id: f"【{_MODALITY_ZH[cr.spec.modality]}】{cr.spec.title}\n依据："
+                      + "；".join(self._cite(c) for c in cr.spec.basis) for cr in compiled.rules}
+        self._tail = {cr.spec.id: f"\n说明：{cr.spec.explain}" if cr.spec.explain else "" for cr in compiled.rules}
+        self._role = {cr.spec.id: f"（{cr.spec.holder.role}）" if cr.spec.holder.role else "" for cr in compiled.rules}
 
     # ---- instances ------------------------------------------------------------------------------
     def _event_instances(self, cr: CompiledRule, case_id: str, acts: dict[str, list[tuple[str, ...]]],
                          events: dict[str, Event]) -> list[_Instance]:
         spec = cr.spec
-        partners: dict[str, list[list[Event]]] = {}
-        for ids in acts.get(cr.trigger or "", []):
-            anchor = events[ids[0]]
-            slots = partners.setdefault(anchor.id, [[] for _ in spec.trigger.requires])
-            for k, pid in enumerate(ids[1:]):
-                if _not_before(anchor, events[pid]) and events[pid] not in slots[k]:
-                    slots[k].append(events[pid])
+        width = len(spec.trigger.requires)
+        # anchor id -> for each required pattern, the earlier events that can fill it (ids, in order)
+        partners: dict[str, list[dict[str, Event]]] = {}
+        for ids in acts.get(cr.trigger or "", ()):
+            slots = partners.get(ids[0])
+            if slots is None:
+                slots = partners[ids[0]] = [{} for _ in range(width)]
+            if width:
+                anchor = events[ids[0]]
+                for k, pid in enumerate(ids[1:]):
+                    if _not_before(anchor, events[pid]):
+                        slots[k][pid] = events[pid]
         out = []
         for aid in sorted(partners, key=lambda i: (events[i].occurred_at, i)):
             anchor, slots = events[aid], partners[aid]
             if not all(slots) or not self._valid_on(cr, anchor.day):
                 continue
-            chosen = [min(s, key=lambda e: (e.occurred_at, e.id)) for s in slots]
+            chosen = [min(s.values(), key=lambda e: (e.occurred_at, e.id)) for s in slots]
             context: dict[str, Any] = {}
             for ev in (*chosen, anchor):
                 context.update({k: v for k, v in ev.data.items() if v is not None})
@@ -166,11 +205,40 @@ class CaseEvaluator:
         return out
 
     # ---- due dates --------------------------------------------------------------------------------
-    def _due(self, inst: _Instance, done: dict[str, list[_Instance]]) -> _Due | None:
-        p = inst.rule.spec.period
+    def _make_plan(self, cr: CompiledRule) -> _Plan:
+        p = cr.spec.period
         if p is None:
-            return None
+            return _Plan("none")
         if p.follows:
+            return _Plan("follows")
+        if p.end_of_year:
+            return _Plan("end_of_year")
+        if p.date_field:
+            return _Plan("date_field")
+        amounts: dict[str, int | None] = {k: getattr(p, k) for k in ("days", "working_days", "months", "years", "hours")}
+        prefix: tuple[str, ...] = ()
+        terms: tuple[str, ...] = ()
+        if p.policy:
+            term = self.catalog.policy.terms[p.policy]
+            terms = (p.policy,)
+            prefix = (f"“{term.word}”无法定时限，采用部署政策（{p.policy}）的默认值：{term.reason}",)
+            if term.period == "none":
+                return _Plan("no_limit", prefix=prefix, terms=terms)
+            amounts = {k: getattr(term.period, k, None) for k in amounts}
+        kind = next((k for k in ("hours", "days", "working_days", "months") if amounts.get(k) is not None), "years")
+        return _Plan("compute", kind, amounts.get(kind) or 0, prefix, terms)
+
+    def _due(self, inst: _Instance, done: dict[str, list[_Instance]]) -> _Due | None:
+        spec = inst.rule.spec
+        plan = self._plan[spec.id]
+        how = plan.how
+        if how == "compute":
+            return self._compute(spec.id, plan, inst)
+        if how == "none":
+            return None
+        p = spec.period
+        assert p is not None
+        if how == "follows" and p.follows:
             # Once a followed step is breached, its due is final: a later step must not reopen the period.
             breached = [i for rid in p.follows for i in done.get(rid, []) if i.breach is not None]
             first = min(breached, key=lambda i: (i.breach, i.trigger_ids), default=None)
@@ -183,69 +251,70 @@ class CaseEvaluator:
                         return None
                     d = src.due
                     return _Due(d.text, d.end, d.day, d.at, d.provisional,
-                                [f"期限与本案规则 {rid} 的届满时间相同（由事件 {src.trigger_ids[0]} 引起）：", *d.steps],
-                                list(d.terms))
+                                (f"期限与本案规则 {rid} 的届满时间相同（由事件 {src.trigger_ids[0]} 引起）：", *d.steps),
+                                d.terms)
             return None
-        if p.end_of_year:
+        if how == "end_of_year":
             year = inst.year if inst.year is not None else inst.start_day.year
             last = date(year, 12, 31)
             return _Due(last.isoformat(), _end_of_day(last), last, None, False,
-                        [f"以自然年度计：{year} 年 12 月 31 日前（年度义务，不适用期间顺延）"])
-        if p.date_field:
-            value = inst.context.get(p.date_field)
+                        (f"以自然年度计：{year} 年 12 月 31 日前（年度义务，不适用期间顺延）",))
+        if how == "date_field":
+            value = inst.context.get(p.date_field or "")
             if not isinstance(value, date):
                 return None
             return _Due(value.isoformat(), _end_of_day(value), value, None, False,
-                        [f"期限为事件所载完成期限 {value.isoformat()}（由派发单位确定，不适用期间顺延）"])
-        terms: list[str] = []
-        amounts: dict[str, int | None] = {k: getattr(p, k) for k in ("days", "working_days", "months", "years", "hours")}
-        if p.policy:
-            term = self.catalog.policy.terms[p.policy]
-            terms.append(p.policy)
-            prefix = [f"“{term.word}”无法定时限，采用部署政策（{p.policy}）的默认值：{term.reason}"]
-            if term.period == "none":
-                return _Due(None, None, None, None, False, [*prefix, "部署政策未设期限：不设届满日"], terms)
-            amounts = {k: getattr(term.period, k, None) for k in amounts}
-        else:
-            prefix = []
-        return self._compute(inst, amounts, prefix, terms)
+                        (f"期限为事件所载完成期限 {value.isoformat()}（由派发单位确定，不适用期间顺延）",))
+        return _Due(None, None, None, None, False, (*plan.prefix, "部署政策未设期限：不设届满日"), plan.terms)
 
-    def _compute(self, inst: _Instance, amounts: dict[str, int | None], prefix: list[str], terms: list[str]) -> _Due:
-        cal = self.calendar
-        kind = next((k for k in ("hours", "days", "working_days", "months") if amounts.get(k) is not None), "years")
-        n = amounts.get(kind) or 0
+    def _compute(self, rule_id: str, plan: _Plan, inst: _Instance) -> _Due:
+        """Run the rule's period through the legal calendar from the instance's start (cached)."""
         start: date | datetime = inst.start_day
-        if kind == "hours":
+        if plan.kind == "hours":
             start = _end_of_day(inst.start_day) if inst.date_only else inst.start
-            if inst.date_only:
-                prefix = [*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）"]
-        key = (kind, start, n)
-        result = self._due_cache.get(key)
+        key = (rule_id, start, inst.date_only)
+        cached = self._rule_due_cache.get(key)
+        if cached is not None:
+            return cached
+        prefix = plan.prefix
+        if plan.kind == "hours" and inst.date_only:
+            prefix = (*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）")
+        calc_key = (plan.kind, start, plan.amount)
+        result = self._due_cache.get(calc_key)
         if result is None:
+            cal = self.calendar
             compute = {"hours": cal.add_hours, "days": cal.add_days, "working_days": cal.add_working_days,
-                       "months": cal.add_months, "years": cal.add_years}[kind]
-            result = self._due_cache[key] = compute(start, n)  # type: ignore[arg-type]
-            if len(self._due_cache) > 100_000:
-                self._due_cache.clear()
-        steps = [*prefix, *result.steps]
+                       "months": cal.add_months, "years": cal.add_years}[plan.kind]
+            result = self._due_cache[calc_key] = compute(start, plan.amount)  # type: ignore[arg-type]
+        steps = (*prefix, *result.steps)
         if result.provisional:
             years = "、".join(str(y) for y in result.missing_years)
-            steps.append(f"注意：{years} 年没有官方节假日数据，届满日为临时结果；部署方可提供该年度安排文件")
+            steps = (*steps, f"注意：{years} 年没有官方节假日数据，届满日为临时结果；部署方可提供该年度安排文件")
         if result.due_at is not None:
             at = result.due_at.astimezone(CST)
-            return _Due(at.isoformat(), at, None, at, result.provisional, steps, terms)
-        assert result.due is not None
-        return _Due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional, steps, terms)
+            due = _Due(at.isoformat(), at, None, at, result.provisional, steps, plan.terms)
+        else:
+            assert result.due is not None
+            due = _Due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional, steps,
+                       plan.terms)
+        if len(self._rule_due_cache) > 100_000:  # bound memory over a long run; entries are cheap to redo
+            self._rule_due_cache.clear()
+            self._due_cache.clear()
+        self._rule_due_cache[key] = due
+        return due
 
     # ---- closing and status ---------------------------------------------------------------------
     def _first(self, inst: _Instance, matcher_ids: Sequence[str], patterns: Sequence[Any],
                acts: dict[str, list[tuple[str, ...]]], events: dict[str, Event]) -> Event | None:
         best: Event | None = None
         for mid, pat in zip(matcher_ids, patterns, strict=True):
-            for (fid,) in acts.get(mid, []):
-                ev = events[fid]
+            found = acts.get(mid)
+            if not found:
+                continue
+            for (fid,) in found:
                 if fid in inst.trigger_ids:
                     continue
+                ev = events[fid]
                 if inst.year is not None:
                     if _year_of(ev) != inst.year:
                         continue
@@ -325,7 +394,7 @@ class CaseEvaluator:
         escalations: dict[str, list[_Instance]] = defaultdict(list)
         # Visit, in the catalogue's dependency order, only the rules something in this case can raise:
         # those with a trigger activation, the scheduled ones, and escalation targets as they arise.
-        pending = [self._position[m] for m in acts if m in self._position] + self._scheduled
+        pending = [self._position[m] for m in acts if m in self._position] + self._scheduled_for.get(case_id, [])
         heapq.heapify(pending)
         visited: set[int] = set()
         while pending:
@@ -407,7 +476,7 @@ class CaseEvaluator:
     def _explanation(self, inst: _Instance) -> str:
         spec = inst.rule.spec
         types = self.catalog.types
-        lines = [f"【{_MODALITY_ZH[spec.modality]}】{spec.title}", self._basis_text[spec.id]]
+        lines = [self._head[spec.id]]
         if inst.origin == "event" and inst.anchor is not None:
             a = inst.anchor
             lines.append(f"触发：{_stamp(a)} 事件 {a.id}（{types[a.type].title}）")
@@ -423,13 +492,10 @@ class CaseEvaluator:
                 lines.append(f"触发：常设义务，自 {since} 起存在，无需触发事件")
         else:
             lines.append(f"触发：{inst.origin}，依本规则升级")
-        role = f"（{spec.holder.role}）" if spec.holder.role else ""
-        lines.append(f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{role}")
+        lines.append(f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{self._role[spec.id]}")
         if inst.due is None:
             lines.append("期限：来源未规定期限，亦无部署政策适用，不设届满日")
         else:
             lines.append("期限：" + "；".join(inst.due.steps) + (f" → 届满 {inst.due.text}" if inst.due.text else ""))
         lines.append(f"状态：{_STATUS_ZH[inst.status]}。{inst.status_note}")
-        if spec.explain:
-            lines.append(f"说明：{spec.explain}")
-        return "\n".join(lines)
+        return "\n".join(lines) + self._tail[spec.id]
