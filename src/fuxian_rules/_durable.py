@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import json.encoder
 import re
 import threading
 import uuid
@@ -59,8 +60,9 @@ _SENTINEL_KEY = "_sentinel"
 _SENTINEL_ID = "sentinel"
 _STATE_FACT_ID = f"sid-{_SID}"
 _SENTINEL_FACT = json.dumps({"sid": _SID, "id": _SENTINEL_ID, _SENTINEL_KEY: "1"})
+_quote = json.encoder.encode_basestring  # JSON string literal, non-ASCII kept (the C parser needs that)
 _FRAME = re.compile(r'"m(\d+)":\{"id": "([0-9a-f]+)"')
-_ALIASES = [tuple(str(j) for j in range(n)) for n in range(17)]  # frame names m0 … m15, by width
+_ALIASES_STR = [str(j) for j in range(16)]  # frame names m0 … m15 (MAX_MESSAGE_FRAMES)
 _RESERVED_KEYS = frozenset({"id", "sid", "_k", _SENTINEL_KEY})
 
 _MAX_PATTERNS = 16  # MAX_MESSAGE_FRAMES; 17 patterns compile, then fail at run time with 304
@@ -450,7 +452,7 @@ class DurableBackend:
                     continue
                 for rule, positions in self._run_case(rs, payload):
                     mid = rs.matcher_ids[rule]
-                    ids = tuple(facts[p]["id"] for p in positions)
+                    ids = tuple([facts[p]["id"] for p in positions])
                     if mid in wanted and (distinct_ids or len(set(ids)) == len(ids)):
                         out.add(Activation(mid, ids))
             return out
@@ -458,20 +460,21 @@ class DurableBackend:
     def _encode(self, facts: Sequence[Fact]) -> list[tuple[str | None, str]]:
         """Validate the case's facts and serialise them as the engine must see them."""
         ids = self._ids.ensure(len(facts))
+        checked = self._checked_keys
         out: list[tuple[str | None, str]] = []
         for i, fact in enumerate(facts):
-            msg = {"id": ids[i]}  # first, where _positions looks for it
+            msg = {"id": ids[i]}  # first, where _run_case looks for it in actions
             msg.update(fact)
             msg.pop(_SENTINEL_KEY, None)
             msg.update(sid=_SID, id=ids[i], _k="1")
-            new_keys = msg.keys() - self._checked_keys
-            if new_keys:
-                self._check_keys(new_keys)
+            if not checked.issuperset(msg):
+                self._check_keys(msg.keys() - checked)
             if len(msg) > _MAX_KEYS:
                 raise BackendError(f"a fact has {len(msg)} fields (at most {_MAX_KEYS})", event_id=fact.get("id"))
-            if not set(map(type, msg.values())) <= {str}:
-                raise BackendError("a fact has a value that is not a string", event_id=fact.get("id"))
-            text = json.dumps(msg, ensure_ascii=False)
+            try:  # json.dumps' own layout, written directly; _quote refuses anything but a string
+                text = "{" + ", ".join([_quote(k) + ": " + _quote(v) for k, v in msg.items()]) + "}"
+            except TypeError:
+                raise BackendError("a fact has a value that is not a string", event_id=fact.get("id")) from None
             if len(text) * 4 > _MAX_VALUE_BYTES and any(_value_bytes(v) > _MAX_VALUE_BYTES for v in msg.values()):
                 raise BackendError(f"a fact has a value longer than {_MAX_VALUE_BYTES} bytes", event_id=fact.get("id"))
             out.append((fact.get("t"), text))
@@ -493,7 +496,13 @@ class DurableBackend:
             self._checked_keys.add(key)
 
     def _run_case(self, rs: _Ruleset, payload: list[str]) -> list[tuple[int, list[int]]]:
-        """Assert one case's facts into the fixed session, collect every action, delete the session."""
+        """Assert one case's facts into the fixed session, collect every action, delete the session.
+
+        Each action is ``{"r<i>":{"m0":<fact text>,"m1":<fact text>}}`` with each fact's text exactly as
+        sent, ``id`` first, so a regular expression finds the positional ids at a fraction of
+        ``json.loads``' cost. ``":{"`` cannot occur inside the facts (they are written with ``": "`` and
+        quotes escaped); an action that does not look exactly as expected is parsed properly instead.
+        """
         e = _engine
         h = rs.handle
         try:
@@ -506,21 +515,30 @@ class DurableBackend:
             self._broken = f"the sentinel fact of ruleset {rs.name} did not fire (result {code})"
             raise BackendError(f"durable_rules backend unusable: {self._broken}")
         fired: list[tuple[int, list[int]]] = []
+        index = self._ids.index
+        widths = rs.widths
+        assert_fact, complete, findall = e.assert_fact, e.complete_and_start_action, _FRAME.findall
         try:
             for text in payload:
-                code, _ = e.assert_fact(h, text)
+                code = assert_fact(h, text)[0]
                 if code == 2:
                     raise BackendError("durable_rules took a distinct fact for one already asserted")
                 if code not in (0, 1):
                     raise BackendError(f"durable_rules returned code {code} for a fact")
-            while (action := e.complete_and_start_action(h, state)) is not None:
+            while (action := complete(h, state)) is not None:
                 rule = action[2 : action.index('"', 2)]
-                if rule != _SENTINEL_RULE:
-                    index = int(rule[1:])
-                    fired.append((index, self._positions(action, rs.widths[index])))
+                if rule == _SENTINEL_RULE:
+                    continue
+                i = int(rule[1:])
+                found = findall(action)
+                if len(found) == widths[i] and all(a == _ALIASES_STR[j] for j, (a, _) in enumerate(found)):
+                    fired.append((i, [index[pos] for _, pos in found]))
+                else:
+                    frames = next(iter(json.loads(action).values()))
+                    fired.append((i, [index[frames[f"m{j}"]["id"]] for j in range(widths[i])]))
         except (e.error, MemoryError) as exc:
             raise BackendError(f"durable_rules failed on this case: {exc}") from exc
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             raise BackendError(f"durable_rules returned an action this backend cannot read: {exc!r}") from exc
         finally:
             try:
@@ -528,22 +546,6 @@ class DurableBackend:
             except (e.error, MemoryError) as exc:
                 self._broken = f"deleting the session of ruleset {rs.name} failed: {exc}"
         return fired
-
-    def _positions(self, action: str, width: int) -> list[int]:
-        """Read the positions of the facts bound to ``m0`` … in one action.
-
-        An action is ``{"r<i>":{"m0":<fact text>,"m1":<fact text>}}`` with each fact's text exactly as
-        sent, ``id`` first, so a regular expression finds them at a fraction of ``json.loads``' cost.
-        ``":{"`` cannot occur inside the facts (``json.dumps`` writes ``": "`` and escapes quotes), and
-        anything unexpected is parsed properly instead.
-        """
-        found = _FRAME.findall(action)
-        if len(found) == width:
-            aliases, positions = zip(*found, strict=True)
-            if aliases == _ALIASES[width]:
-                return [self._ids.index[pos] for pos in positions]
-        frames = next(iter(json.loads(action).values()))
-        return [self._ids.index[frames[f"m{j}"]["id"]] for j in range(width)]
 
     def close(self) -> None:
         """Delete every ruleset; the backend can be loaded again afterwards."""
