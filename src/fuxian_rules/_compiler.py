@@ -7,7 +7,7 @@ lateness) is left to :mod:`fuxian_rules._engine`, in event time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._catalog import Catalog
@@ -41,13 +41,25 @@ class CompiledCatalog:
     by_type: dict[str, frozenset[str]]
     matcher_types: dict[str, frozenset[str]]
     scheduled_cases: frozenset[str]
+    _relevant: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
-    def relevant(self, types_present: set[str]) -> list[str]:
-        """Return, sorted, the matchers whose every pattern's type occurs in the case."""
-        ids: set[str] = set()
-        for t in types_present:
-            ids |= self.by_type.get(t, frozenset())
-        return sorted(m for m in ids if self.matcher_types[m] <= types_present)
+    def relevant(self, types_present: set[str] | frozenset[str]) -> list[str]:
+        """Return, sorted, the matchers whose every pattern's type occurs in the case.
+
+        Cases of one flow share their set of event types, so the answer is remembered per set (a
+        copy is returned: callers may keep or change it).
+        """
+        key = frozenset(types_present)
+        found = self._relevant.get(key)
+        if found is None:
+            ids: set[str] = set()
+            for t in key:
+                ids |= self.by_type.get(t, frozenset())
+            found = tuple(sorted(m for m in ids if self.matcher_types[m] <= key))
+            if len(self._relevant) > 10_000:  # bounded: type sets come from untrusted input
+                self._relevant.clear()
+            self._relevant[key] = found
+        return list(found)
 
 
 def _conds(where: dict[str, Any], tspec: TypeSpec) -> tuple[Cond, ...]:

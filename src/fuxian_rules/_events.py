@@ -163,7 +163,7 @@ class EventReader:
             data = self.models[env.type].model_validate(env.data)
         except ValidationError as exc:
             return _rejection(exc, line, eid, prefix=("data",))
-        values = data.model_dump()
+        values = dict(data.__dict__)  # the fields, flat (no nested models): model_dump() at a fifth of the cost
         for fname in self._unit_fields[env.type]:
             codes = values.get(fname)
             for code in codes if isinstance(codes, list) else [codes]:
@@ -233,11 +233,11 @@ def _no_constants(name: str) -> Any:
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {key!r}")
     return out
 
 

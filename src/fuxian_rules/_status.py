@@ -41,6 +41,10 @@ class _Due:
     provisional: bool
     steps: tuple[str, ...]
     terms: tuple[str, ...] = ()
+    line: str = ""  # the explanation's 期限 line, written once per due date (see __post_init__)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "line", "期限：" + "；".join(self.steps) + (f" → 届满 {self.text}" if self.text else ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,27 +479,22 @@ class CaseEvaluator:
 
     def _explanation(self, inst: _Instance) -> str:
         spec = inst.rule.spec
-        types = self.catalog.types
-        lines = [self._head[spec.id]]
         if inst.origin == "event" and inst.anchor is not None:
             a = inst.anchor
-            lines.append(f"触发：{_stamp(a)} 事件 {a.id}（{types[a.type].title}）")
+            trigger = f"触发：{_stamp(a)} 事件 {a.id}（{self.catalog.types[a.type].title}）"
             for eid in inst.trigger_ids[1:]:
-                lines.append(f"　同案在先事件：{eid}")
+                trigger += f"\n　同案在先事件：{eid}"
         elif inst.origin == "schedule":
             since = spec.valid_from.isoformat()
             if inst.anchor is not None:
                 since = f"{max(spec.valid_from, inst.anchor.day).isoformat()}（该单位在本案中的首个事件 {inst.anchor.id}）"
             if inst.year is not None:
-                lines.append(f"触发：{inst.year} 年度义务，自 {since} 起每年产生，无需触发事件")
+                trigger = f"触发：{inst.year} 年度义务，自 {since} 起每年产生，无需触发事件"
             else:
-                lines.append(f"触发：常设义务，自 {since} 起存在，无需触发事件")
+                trigger = f"触发：常设义务，自 {since} 起存在，无需触发事件"
         else:
-            lines.append(f"触发：{inst.origin}，依本规则升级")
-        lines.append(f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{self._role[spec.id]}")
-        if inst.due is None:
-            lines.append("期限：来源未规定期限，亦无部署政策适用，不设届满日")
-        else:
-            lines.append("期限：" + "；".join(inst.due.steps) + (f" → 届满 {inst.due.text}" if inst.due.text else ""))
-        lines.append(f"状态：{_STATUS_ZH[inst.status]}。{inst.status_note}")
-        return "\n".join(lines) + self._tail[spec.id]
+            trigger = f"触发：{inst.origin}，依本规则升级"
+        due = inst.due.line if inst.due is not None else "期限：来源未规定期限，亦无部署政策适用，不设届满日"
+        return (f"{self._head[spec.id]}\n{trigger}\n"
+                f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{self._role[spec.id]}\n{due}\n"
+                f"状态：{_STATUS_ZH[inst.status]}。{inst.status_note}{self._tail[spec.id]}")
