@@ -151,18 +151,39 @@ def _order(catalog: Catalog) -> list[str]:
     return order
 
 
+_FieldKeys = tuple[tuple[str, str, str, bool], ...]
+_field_keys_cache: dict[int, tuple[TypeSpec, _FieldKeys]] = {}
+
+
+def _field_keys(tspec: TypeSpec) -> _FieldKeys:
+    """Per field of a type: its name, its ``p_`` key, its ``d_``/``n_`` key and whether it is a list.
+
+    Remembered per type spec (by identity, checked, since specs are unhashable).
+    """
+    hit = _field_keys_cache.get(id(tspec))
+    if hit is not None and hit[0] is tspec:
+        return hit[1]
+    keys = tuple((name, f"p_{name}", f"n_{name}" if fs.kind in LIST_KINDS else f"d_{name}", fs.kind in LIST_KINDS)
+                 for name, fs in tspec.fields.items())
+    if len(_field_keys_cache) > 1024:
+        _field_keys_cache.clear()
+    _field_keys_cache[id(tspec)] = (tspec, keys)
+    return keys
+
+
 def flatten(event: Event, types: dict[str, TypeSpec]) -> Fact:
     """Flatten an event into a fact of strings (see :data:`fuxian_rules._ir.Fact`)."""
     fact: Fact = {"id": event.id, "t": event.type, "case_id": event.case_id, "_k": "1"}
     if event.actor is not None:
         fact["actor"] = event.actor
-    for name, fspec in types[event.type].fields.items():
-        value = event.data.get(name)
+    data = event.data
+    for name, p_key, v_key, is_list in _field_keys(types[event.type]):
+        value = data.get(name)
         # blank text records nothing: "reasons": "  " is not a recorded reason (transfer-reg:5, :8)
         present = value is not None and value != [] and not (isinstance(value, str) and not value.strip())
-        fact[f"p_{name}"] = "1" if present else "0"
-        if fspec.kind in LIST_KINDS:
-            fact[f"n_{name}"] = "1" if value else "0"
+        fact[p_key] = "1" if present else "0"
+        if is_list:
+            fact[v_key] = "1" if value else "0"
         elif value is not None:
-            fact[f"d_{name}"] = flatten_value(value)
+            fact[v_key] = flatten_value(value)
     return fact

@@ -315,20 +315,22 @@ class CaseEvaluator:
             found = acts.get(mid)
             if not found:
                 continue
-            for (fid,) in found:
+            for (fid,) in found:  # in event order (see evaluate): the first that qualifies is the answer
+                ev = events[fid]
+                if best is not None and (ev.occurred_at, fid) >= (best.occurred_at, best.id):
+                    break
                 if fid in inst.trigger_ids:
                     continue
-                ev = events[fid]
                 if inst.year is not None:
                     if _year_of(ev) != inst.year:
                         continue
                 elif inst.anchor is not None and pat.after_trigger and not _not_before(ev, inst.anchor):
                     continue
-                if any(ev.data.get(mine) is None or ev.data.get(mine) != inst.context.get(theirs)
-                       for mine, theirs in pat.match.items()):
+                if pat.match and any(ev.data.get(mine) is None or ev.data.get(mine) != inst.context.get(theirs)
+                                     for mine, theirs in pat.match.items()):
                     continue
-                if best is None or (ev.occurred_at, ev.id) < (best.occurred_at, best.id):
-                    best = ev
+                best = ev
+                break
         return best
 
     def _on_time(self, ev: Event, due: _Due | None) -> bool:
@@ -381,7 +383,7 @@ class CaseEvaluator:
                 inst.status_note = f"事件 {close.id}（{_stamp(close)}）履行，但晚于届满时间"
             else:
                 inst.status = "overdue"
-                inst.status_note = f"截至 {at.astimezone(CST).strftime('%Y-%m-%d %H:%M')} 已过届满时间，未见履行事件"
+                inst.status_note = f"截至 {_instant_stamp(at, False)} 已过届满时间，未见履行事件"
             return
         inst.status = "open"
         inst.status_note = "尚未履行，期限未届满" if end is not None else "尚未履行；来源未规定期限，亦无部署政策适用"
@@ -392,7 +394,8 @@ class CaseEvaluator:
         """Build, time and decide every instance in the case; escalate breaches; return obligations."""
         by_id = {e.id: e for e in events}
         acts: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for a in sorted(activations):
+        # Per matcher, in the order of the anchor events (instant, then id): _first stops at the first fit.
+        for a in sorted(activations, key=lambda a: (a.matcher_id, by_id[a.fact_ids[0]].occurred_at, a.fact_ids)):
             acts[a.matcher_id].append(a.fact_ids)
         done: dict[str, list[_Instance]] = {}
         escalations: dict[str, list[_Instance]] = defaultdict(list)
@@ -436,7 +439,7 @@ class CaseEvaluator:
             probe = _Instance(cr, src.case_id, src.anchor, list(src.trigger_ids), dict(src.context), src.breach,
                               src.breach.astimezone(CST).date(), False,
                               f"规则 {src.rule.spec.id}（{src.rule.spec.title}）于 "
-                              f"{src.breach.astimezone(CST).strftime('%Y-%m-%d %H:%M')} {_STATUS_ZH[src.status]}")
+                              f"{_instant_stamp(src.breach, False)} {_STATUS_ZH[src.status]}")
             holder = self._holder(probe)
             if holder not in best and self._valid_on(cr, probe.start_day):
                 best[holder] = probe
