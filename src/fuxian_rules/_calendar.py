@@ -468,9 +468,11 @@ class LegalCalendar:
         _check_count(hours, "hours")
         if start.tzinfo is None or start.utcoffset() is None:
             raise ValueError("start must be timezone-aware")
-        begin = start.astimezone(CST)
+        begin = start if start.tzinfo is CST else start.astimezone(CST)
         try:
-            end = (start.astimezone(UTC) + timedelta(hours=hours)).astimezone(CST)
+            # CST has no daylight saving, so adding in CST is adding in UTC; other zones go through UTC.
+            end = begin + timedelta(hours=hours) if start.tzinfo is CST else \
+                (start.astimezone(UTC) + timedelta(hours=hours)).astimezone(CST)
         except OverflowError as exc:
             raise ValueError(f"period runs past the supported date range ({start} + {hours} hours)") from exc
         steps = (

@@ -7,7 +7,6 @@ the due date, when a breach escalates — is decided here, identically for every
 
 from __future__ import annotations
 
-import functools
 import heapq
 from collections import defaultdict
 from collections.abc import Sequence
@@ -97,10 +96,9 @@ def _year_of(ev: Event) -> int:
     return year if isinstance(year, int) and not isinstance(year, bool) else ev.day.year
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _instant_stamp(at: datetime, date_only: bool) -> str:
-    local = at.astimezone(CST)
-    return local.date().isoformat() if date_only else local.isoformat(sep=" ", timespec="minutes")[:16]
+    local = at if at.tzinfo is CST else at.astimezone(CST)
+    return local.date().isoformat() if date_only else local.isoformat(" ", "minutes")[:16]
 
 
 def _stamp(ev: Event) -> str:
@@ -301,7 +299,7 @@ class CaseEvaluator:
             assert result.due is not None
             due = _Due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional, steps,
                        plan.terms)
-        if len(self._rule_due_cache) > 100_000:  # bound memory over a long run; entries are cheap to redo
+        if len(self._rule_due_cache) > 8192:  # bounded (each holds its explanation text); cheap to redo
             self._rule_due_cache.clear()
             self._due_cache.clear()
         self._rule_due_cache[key] = due
