@@ -9,6 +9,8 @@ fifth of the steps late or missing, input grouped by case):
 * (b) the durable_rules backend end to end (batch ``evaluate_file`` and grouped ``evaluate_stream``);
 * (c) the reference backend end to end;
 * p50/p99 latency of evaluating one 20-event case (validated events in, obligations out);
+* the cost per event of each stage (JSON, validation, flattening, durable_rules matching, durable_rules'
+  own C calls alone, statuses and explanations), to show where the time goes;
 * peak RSS of each mode at N and 4N cases (each mode, and each latency probe, in its own process, so
   peaks and leftovers of one do not affect another).
 
@@ -182,13 +184,92 @@ def latency(backend: str, repeats: int) -> dict[str, float]:
     return {"p50_ms": statistics.median(samples), "p99_ms": samples[int(len(samples) * 0.99) - 1]}
 
 
+def stages(path: str) -> dict[str, float]:
+    """Microseconds per event of each stage, measured case by case along grouped input (as streaming).
+
+    ``durable_calls`` is durable_rules' own C calls only (the same sessions, facts and actions the
+    backend uses, replayed without any Python around them): the least any matching on it can cost.
+    Each case's objects are dropped before the next, as in ``evaluate_stream``, so garbage collection
+    weighs what it weighs there.
+    """
+    import durable_rules_engine as native
+
+    from fuxian_rules import Engine
+    from fuxian_rules._compiler import flatten
+    from fuxian_rules._durable import _SENTINEL_FACT, _SID
+    from fuxian_rules._engine import parse_as_of
+    from fuxian_rules._events import Event, read_jsonl
+
+    engine = Engine(backend="durable_rules")
+    backend: Any = engine._backend
+    types = engine.catalog.types
+    at = parse_as_of("2026-06-30")
+    spent = dict.fromkeys(("json_parse", "validate", "flatten", "durable_match", "durable_calls",
+                           "status_and_explanations"), 0.0)
+    clock = time.perf_counter
+
+    def case(events: list[Event]) -> None:
+        events.sort(key=lambda e: (e.occurred_at, e.id))
+        t0 = clock()
+        facts = [flatten(e, types) for e in events]
+        t1 = clock()
+        relevant = engine.compiled.relevant({e.type for e in events})
+        acts = backend.match(facts, relevant)
+        t2 = clock()
+        engine._evaluator.evaluate(events[0].case_id, events, acts, at)
+        t3 = clock()
+        messages = backend._encode(facts)
+        rulesets = {backend._where[m].name: backend._where[m] for m in relevant if backend._where[m]}
+        replay = [(rs.handle, [text for t, text in messages if t in rs.types]) for rs in rulesets.values()]
+        t4 = clock()
+        for handle, payload in replay:
+            if payload:
+                state = native.assert_fact(handle, _SENTINEL_FACT)[1]
+                native.start_action_for_state(handle, state)
+                for text in payload:
+                    native.assert_fact(handle, text)
+                while native.complete_and_start_action(handle, state) is not None:
+                    pass
+                native.delete_state(handle, _SID)
+        spent["flatten"] += t1 - t0
+        spent["durable_match"] += t2 - t1
+        spent["status_and_explanations"] += t3 - t2
+        spent["durable_calls"] += clock() - t4
+
+    n = 0
+    buffer: list[Event] = []
+    with open(path, "rb") as fh:
+        lines = iter(read_jsonl(fh))
+        while True:
+            t0 = clock()
+            item = next(lines, None)
+            t1 = clock()
+            if item is None:
+                break
+            ev = engine.reader.validate(item[1], item[0])
+            spent["json_parse"] += t1 - t0
+            spent["validate"] += clock() - t1
+            assert isinstance(ev, Event)
+            n += 1
+            if buffer and ev.case_id != buffer[0].case_id:
+                case(buffer)
+                buffer = []
+            buffer.append(ev)
+    case(buffer)
+    return {k: v / n * 1e6 for k, v in spent.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--latency", metavar="BACKEND", help=argparse.SUPPRESS)
+    parser.add_argument("--stages", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stages:
+        print(json.dumps(stages(args.stages)))
+        return
     if args.child:
         print(json.dumps(run_mode(*args.child)))
         return
@@ -200,6 +281,12 @@ def main() -> None:
         for scale in (1, 4):
             path = Path(tmp) / f"history-{scale}.jsonl"
             n = write_history(path, args.cases * scale, args.seed)
+            if scale == 1:
+                out = subprocess.run([sys.executable, __file__, "--stages", str(path)], capture_output=True,
+                                     text=True, check=True, env=dict(os.environ, PYTHONHASHSEED="0"))
+                parts = json.loads(out.stdout)
+                print(f"{args.cases:>7} cases, µs per event by stage: "
+                      + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()), flush=True)
             for mode in ("floor", "durable_rules", "durable_stream", "reference"):
                 out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)], capture_output=True,
                                      text=True, check=True, env=dict(os.environ, PYTHONHASHSEED="0"))

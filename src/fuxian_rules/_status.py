@@ -281,13 +281,18 @@ class CaseEvaluator:
         prefix = plan.prefix
         if plan.kind == "hours" and inst.date_only:
             prefix = (*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）")
+        # A period counted from an instant is never shared between cases: remembering it would only
+        # push out the day-based ones, which cases starting on the same day do share.
+        shared = not isinstance(start, datetime) or inst.date_only
         calc_key = (plan.kind, start, plan.amount)
-        result = self._due_cache.get(calc_key)
+        result = self._due_cache.get(calc_key) if shared else None
         if result is None:
             cal = self.calendar
             compute = {"hours": cal.add_hours, "days": cal.add_days, "working_days": cal.add_working_days,
                        "months": cal.add_months, "years": cal.add_years}[plan.kind]
-            result = self._due_cache[calc_key] = compute(start, plan.amount)  # type: ignore[arg-type]
+            result = compute(start, plan.amount)  # type: ignore[arg-type]
+            if shared:
+                self._due_cache[calc_key] = result
         steps = (*prefix, *result.steps)
         if result.provisional:
             years = "、".join(str(y) for y in result.missing_years)
@@ -299,10 +304,11 @@ class CaseEvaluator:
             assert result.due is not None
             due = _Due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional, steps,
                        plan.terms)
-        if len(self._rule_due_cache) > 8192:  # bounded (each holds its explanation text); cheap to redo
-            self._rule_due_cache.clear()
-            self._due_cache.clear()
-        self._rule_due_cache[key] = due
+        if shared:
+            if len(self._rule_due_cache) > 16384:  # bounded (each holds its explanation text); cheap to redo
+                self._rule_due_cache.clear()
+                self._due_cache.clear()
+            self._rule_due_cache[key] = due
         return due
 
     # ---- closing and status ---------------------------------------------------------------------
