@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fuxian_rules._durable as durable_mod
+import fuxian_rules._durable_net as durable_net
 from fuxian_rules._durable import DurableBackend, durable_available
 from fuxian_rules._ir import Activation, Cond, Fact, Join, Matcher, Pattern
 from fuxian_rules._reference import ReferenceBackend
@@ -212,7 +213,7 @@ def test_thousands_of_cases_in_sequence(backend: DurableBackend) -> None:
 
 def test_case_ids_with_colliding_hashes_stay_apart(backend: DurableBackend) -> None:
     a, b = "case-478212", "case-1221200"
-    assert durable_mod._fnv1_32(a.encode(), signed=True) == durable_mod._fnv1_32(b.encode(), signed=True)
+    assert durable_net._fnv1_32(a.encode(), signed=True) == durable_net._fnv1_32(b.encode(), signed=True)
     m = Matcher("m", "a", (Pattern("finding"), Pattern("decision")))
     backend.load([m])
     assert backend.match([fact("f1", "finding", a)], ["m"]) == set()
@@ -478,7 +479,7 @@ def test_just_below_the_caps_loads_and_matches(backend: DurableBackend) -> None:
 
 def test_colliding_field_names_are_refused() -> None:
     a, b = "d_f82888", "d_f260640"  # the same 32-bit FNV-1 hash: the engine would confuse them
-    assert durable_mod._key_hashes(a) == durable_mod._key_hashes(b)
+    assert durable_net.key_hashes(a) == durable_net.key_hashes(b)
     assert "same durable_rules name hash" in _load_error(
         [Matcher("m", "a", (Pattern("x", (Cond(a, ("1",)),)), Pattern("y", joins=(Join(b, "d_z"),))))]
     )

@@ -39,6 +39,16 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from ._durable_net import (
+    MAX_KEYS,
+    MAX_VALUE_BYTES,
+    SENTINEL_KEY,
+    SENTINEL_RULE,
+    compile_group,
+    key_hashes,
+    type_groups,
+    value_bytes,
+)
 from ._ir import Activation, Fact, Matcher, Pattern
 from .errors import BackendError
 
@@ -55,40 +65,12 @@ except ImportError as exc:  # e.g. Python 3.13: undefined symbol PyEval_CallObje
 
 _VERIFIED_VERSION = "2.0.28"
 _SID = "0"
-_SENTINEL_RULE = "s"
-_SENTINEL_KEY = "_sentinel"
 _SENTINEL_ID = "sentinel"
 _STATE_FACT_ID = f"sid-{_SID}"
-_SENTINEL_FACT = json.dumps({"sid": _SID, "id": _SENTINEL_ID, _SENTINEL_KEY: "1"})
+_SENTINEL_FACT = json.dumps({"sid": _SID, "id": _SENTINEL_ID, SENTINEL_KEY: "1"})
 _quote = json.encoder.encode_basestring  # JSON string literal, non-ASCII kept (the C parser needs that)
 _FRAME = re.compile(r'"m(\d+)":\{"id": "([0-9a-f]+)"')
 _ALIASES_STR = [str(j) for j in range(16)]  # frame names m0 … m15 (MAX_MESSAGE_FRAMES)
-_RESERVED_KEYS = frozenset({"id", "sid", "_k", _SENTINEL_KEY})
-
-_MAX_PATTERNS = 16  # MAX_MESSAGE_FRAMES; 17 patterns compile, then fail at run time with 304
-_MAX_RULES = 400  # matching slows linearly and hung at ~600 rules; upstream reports 303 at ~483
-_MAX_ALPHA_CHILDREN = 500  # NEXT_BUCKET_LENGTH 512: 512 children gave 303, 513 loops forever
-_MAX_OR_CHILDREN = 127  # NEXT_LIST_LENGTH 128, keeping the zero terminator
-_MAX_RULES_PER_ALPHA = 255  # BETA_LIST_LENGTH 256: a 256th entry overwrites the zero terminator
-_MAX_ALPHA_STACK = 64  # MAX_STACK_SIZE in handleAlpha: 65 simultaneous alpha matches give 303
-_MAX_EXPRESSIONS = 31  # MAX_SEQUENCE_EXPRESSIONS 32 per pattern (113 at 32)
-_MAX_KEYS = 250  # MAX_OBJECT_PROPERTIES 255, including the engine's own id and sid
-_MAX_VALUE_BYTES = 65535  # string lengths are unsigned short: longer values compare truncated
-
-
-def _fnv1_32(raw: bytes, *, signed: bool) -> int:
-    """Hash like the C core's ``fnv1Hash32``, which XORs each ``char`` (signed on x86-64)."""
-    h = 0x811C9DC5
-    for b in raw:
-        h = ((h ^ ((b - 256) & 0xFFFFFFFF if signed and b > 127 else b)) * 16777619) & 0xFFFFFFFF
-    return h
-
-
-def _key_hashes(key: str) -> frozenset[int]:
-    """Return the hashes the engine may give a key, as it hashes the raw JSON text of the name."""
-    raw = json.dumps(key, ensure_ascii=False)[1:-1].encode()
-    return frozenset({_fnv1_32(raw, signed=True), _fnv1_32(raw, signed=False)})
-
 
 def _version_problem() -> str:
     """Return why durable_rules cannot be used at all here, or an empty string."""
@@ -138,7 +120,7 @@ class _IdPool:
     def __init__(self) -> None:
         self.ids: list[str] = []
         self.index: dict[str, int] = {}
-        self._taken = set(_key_hashes(_STATE_FACT_ID) | _key_hashes(_SENTINEL_ID))
+        self._taken = set(key_hashes(_STATE_FACT_ID) | key_hashes(_SENTINEL_ID))
         self._next = 0
 
     def ensure(self, n: int) -> list[str]:
@@ -146,7 +128,7 @@ class _IdPool:
         while len(self.ids) < n:
             candidate = format(self._next, "x")
             self._next += 1
-            hashes = _key_hashes(candidate)
+            hashes = key_hashes(candidate)
             if hashes & self._taken:
                 continue
             self._taken |= hashes
@@ -155,53 +137,11 @@ class _IdPool:
         return self.ids
 
 
-class _Alpha:
-    """A node of the alpha network durable_rules will build, to check its limits before it does.
-
-    Constant tests (``("c", key, value)``) under one parent are shared, as ``findAlpha`` shares them;
-    a join test (``("j", key, anchor key, serial)``) never is, because identifiers are compared by their
-    offsets in a string pool that does not intern; each ``$or`` gets a fresh forward node that hangs
-    under every alternative; ``betas`` counts the rule patterns that end here.
-    """
-
-    __slots__ = ("betas", "children", "forwards")
-
-    def __init__(self) -> None:
-        self.children: dict[tuple[str, ...], _Alpha] = {}
-        self.forwards: list[_Alpha] = []
-        self.betas = 0
-
-    def max_stack(self, memo: dict[int, int]) -> int:
-        """Bound the depth of handleAlpha's explicit stack below this node, for the worst fact.
-
-        Children testing one key against different constants exclude each other; join tests and
-        forward nodes are all pushed when present.
-        """
-        if id(self) in memo:
-            return memo[id(self)]
-        const_keys = {tok[1] for tok in self.children if tok[0] == "c"}
-        pushed = len(self.forwards) + len(const_keys) + sum(tok[0] == "j" for tok in self.children)
-        below = [c.max_stack(memo) for c in (*self.children.values(), *self.forwards)]
-        memo[id(self)] = max(pushed, pushed - 1 + max(below)) if pushed else 0
-        return memo[id(self)]
-
-    def walk(self) -> Iterable[_Alpha]:
-        """Yield every node once."""
-        seen: set[int] = set()
-        todo: list[_Alpha] = [self]
-        while todo:
-            node = todo.pop()
-            if id(node) not in seen:
-                seen.add(id(node))
-                yield node
-                todo.extend((*node.children.values(), *node.forwards))
-
-
 @dataclass(frozen=True, slots=True)
 class _Ruleset:
     """One registered durable_rules ruleset, for one group of related event types.
 
-    Rule ``r<i>`` is ``matcher_ids[i]``; groups come from :func:`_type_groups`.
+    Rule ``r<i>`` is ``matcher_ids[i]``; groups come from :func:`type_groups`.
     """
 
     group: str
@@ -211,136 +151,6 @@ class _Ruleset:
     widths: tuple[int, ...]
     types: frozenset[str]
     definition: dict[str, Any]
-
-
-def _value_bytes(value: str) -> int:
-    """Return the length of a string as the C core sees it: its JSON text, escapes included."""
-    return len(json.dumps(value, ensure_ascii=False).encode()) - 2
-
-
-def _check_matcher(m: Matcher) -> str:
-    """Return why a matcher cannot be compiled for durable_rules, or an empty string."""
-    if not 1 <= len(m.patterns) <= _MAX_PATTERNS:
-        return f"{len(m.patterns)} patterns (1 to {_MAX_PATTERNS} allowed)"
-    for p_index, pat in enumerate(m.patterns):
-        keys = [c.key for c in pat.conds]
-        if p_index:  # the reference backend ignores joins on the anchor
-            keys += [k for j in pat.joins for k in (j.key, j.anchor_key)]
-        for key in keys:
-            if not isinstance(key, str) or key in _RESERVED_KEYS or key.startswith("$"):
-                return f"a test on the key {key!r} (reserved by this backend, or an operator name)"
-        values = [pat.event_type, *(v for c in pat.conds for v in c.values)]
-        for value in values:
-            if not isinstance(value, str):
-                return f"the test value {value!r} is not a string"
-            if _value_bytes(value) > _MAX_VALUE_BYTES:
-                return f"a test value longer than {_MAX_VALUE_BYTES} bytes"
-        n_or = sum(len(set(c.values)) > 1 for c in pat.conds)
-        n_expr = 2 + (len(pat.joins) + 2 if p_index else 0) + 2 * n_or
-        if n_expr > _MAX_EXPRESSIONS:
-            return f"pattern {p_index} needs {n_expr} engine expressions (at most {_MAX_EXPRESSIONS})"
-    return ""
-
-
-def _type_groups(matchers: Sequence[Matcher]) -> dict[str, str]:
-    """Partition event types so that every matcher's types fall in one group; name each group.
-
-    durable_rules' cost per asserted fact grows with the number of rules in the ruleset, whatever
-    their types (measured: ~11 µs/fact with 1 rule, ~45 µs with 60). One ruleset per group of event
-    types that occur together in some matcher keeps each ruleset small, and each fact is still asserted
-    exactly once, into the one ruleset that can use it.
-    """
-    parent: dict[str, str] = {}
-
-    def find(t: str) -> str:
-        parent.setdefault(t, t)
-        while parent[t] != t:
-            parent[t] = parent[parent[t]]
-            t = parent[t]
-        return t
-
-    for m in matchers:
-        first = find(m.patterns[0].event_type)
-        for p in m.patterns[1:]:
-            other = find(p.event_type)
-            if other != first:
-                parent[max(first, other)] = min(first, other)
-                first = min(first, other)
-    members: dict[str, list[str]] = {}
-    for t in list(parent):
-        members.setdefault(find(t), []).append(t)
-    return {t: "+".join(sorted(ms)) for ms in members.values() for t in ms}
-
-
-def _compile_group(group: str, matchers: Sequence[Matcher]) -> dict[str, Any]:
-    """Build one group's ruleset definition and check it against the C core's compile-time limits.
-
-    A pattern's terms are, in order: the type test, its single-valued conditions (sorted, so that
-    patterns share alpha nodes), then — for later patterns — the joins on ``case_id``, the matcher's
-    joins and the constant ``_k``, and last one ``$or`` per multi-valued condition. Joins must precede
-    every ``$or`` because the C core stops evaluating a pattern's joins at the end of the first nested
-    ``$or``. After a failing join the C core resumes its search for the end of the sequence two
-    expressions further on (events.c:614), so a failing join must never be the last expression: the
-    always-true ``_k`` join guarantees that, and ``$or`` groups of constants add no expression that can
-    fail.
-    """
-
-    def fail(what: str, mid: str | None = None) -> BackendError:
-        where = f"matcher {mid!r} in ruleset {group!r}" if mid else f"ruleset {group!r}"
-        return BackendError(
-            f"durable_rules cannot run {where}: {what}",
-            hint="split the rules sharing these event types or evaluate them with the reference backend",
-        )
-
-    if len(matchers) > _MAX_RULES:
-        raise fail(f"{len(matchers)} matchers in one ruleset (at most {_MAX_RULES})")
-    root = _Alpha()
-    serial = 0
-    rules: dict[str, Any] = {_SENTINEL_RULE: {"all": [{"m0": {_SENTINEL_KEY: "1"}}]}}
-    for i, m in enumerate(matchers):
-        problem = _check_matcher(m)
-        if problem:
-            raise fail(problem, m.id)
-        frames = []
-        for p_index, pat in enumerate(m.patterns):
-            conds = sorted((c.key, tuple(sorted(set(c.values)))) for c in pat.conds)
-            tests: list[tuple[str, ...]] = [("c", "t", pat.event_type)]
-            tests += [("c", key, values[0]) for key, values in conds if len(values) == 1]
-            if p_index:
-                joins = [("case_id", "case_id"), *((j.key, j.anchor_key) for j in pat.joins), ("_k", "_k")]
-                for key, anchor_key in joins:
-                    serial += 1  # the C core never shares a join's alpha node (strings are not interned)
-                    tests.append(("j", key, anchor_key, str(serial)))
-            ors = [(key, values) for key, values in conds if len(values) > 1]
-            node = root
-            for tok in tests:
-                node = node.children.setdefault(tok, _Alpha())
-            for key, values in ors:
-                forward = _Alpha()
-                for v in values:
-                    node.children.setdefault(("c", key, v), _Alpha()).forwards.append(forward)
-                node = forward
-            node.betas += 1
-            terms: list[dict[str, Any]] = [
-                {tok[1]: tok[2]} if tok[0] == "c" else {tok[1]: {"m0": tok[2]}} for tok in tests
-            ]
-            terms += [{"$or": [{key: v} for v in values]} for key, values in ors]
-            frames.append({f"m{p_index}": {"$and": terms}})
-        rules[f"r{i}"] = {"all": frames}
-    for node in root.walk():
-        if len(node.children) > _MAX_ALPHA_CHILDREN:
-            raise fail(f"{len(node.children)} distinct tests under one node (at most {_MAX_ALPHA_CHILDREN})")
-        if len(node.forwards) > _MAX_OR_CHILDREN:
-            raise fail(f"{len(node.forwards)} $or groups under one test (at most {_MAX_OR_CHILDREN})")
-        if node.betas > _MAX_RULES_PER_ALPHA:
-            raise fail(f"{node.betas} patterns with identical tests (at most {_MAX_RULES_PER_ALPHA})")
-    depth = root.max_stack({})
-    if depth > _MAX_ALPHA_STACK:
-        raise fail(
-            f"one fact could reach {depth} alpha nodes at once (at most {_MAX_ALPHA_STACK}); every later "
-            "pattern adds one for each fact of its event type that passes its single-valued conditions"
-        )
-    return rules
 
 
 class DurableBackend:
@@ -373,8 +183,8 @@ class DurableBackend:
         by_group: dict[str, list[Matcher]] = {}
         kept: list[Matcher] = []
         owner: dict[int, str] = {}
-        for key in ("id", "sid", "$s", "t", "case_id", "_k", _SENTINEL_KEY):
-            owner.update(dict.fromkeys(_key_hashes(key), key))
+        for key in ("id", "sid", "$s", "t", "case_id", "_k", SENTINEL_KEY):
+            owner.update(dict.fromkeys(key_hashes(key), key))
         for m in matchers:
             if m.id in where:
                 raise BackendError(f"matcher id {m.id!r} occurs twice", hint="matcher ids must be unique")
@@ -384,16 +194,16 @@ class DurableBackend:
             keys = {c.key for p in m.patterns for c in p.conds}
             keys |= {k for p in m.patterns[1:] for j in p.joins for k in (j.key, j.anchor_key)}
             for key in sorted(keys):
-                for h in _key_hashes(key):
+                for h in key_hashes(key):
                     if owner.setdefault(h, key) != key:
                         raise BackendError(
                             f"keys {key!r} and {owner[h]!r} have the same durable_rules name hash",
                             hint="rename one of the fields",
                         )
-        groups = _type_groups(kept)
+        groups = type_groups(kept)
         for m in kept:
             by_group.setdefault(groups[m.patterns[0].event_type], []).append(m)
-        definitions = {group: _compile_group(group, ms) for group, ms in sorted(by_group.items())}
+        definitions = {group: compile_group(group, ms) for group, ms in sorted(by_group.items())}
         with self._lock:
             self._generation += 1
             created: list[_Ruleset] = []
@@ -465,18 +275,18 @@ class DurableBackend:
         for i, fact in enumerate(facts):
             msg = {"id": ids[i]}  # first, where _run_case looks for it in actions
             msg.update(fact)
-            msg.pop(_SENTINEL_KEY, None)
+            msg.pop(SENTINEL_KEY, None)
             msg.update(sid=_SID, id=ids[i], _k="1")
             if not checked.issuperset(msg):
                 self._check_keys(msg.keys() - checked)
-            if len(msg) > _MAX_KEYS:
-                raise BackendError(f"a fact has {len(msg)} fields (at most {_MAX_KEYS})", event_id=fact.get("id"))
+            if len(msg) > MAX_KEYS:
+                raise BackendError(f"a fact has {len(msg)} fields (at most {MAX_KEYS})", event_id=fact.get("id"))
             try:  # json.dumps' own layout, written directly; _quote refuses anything but a string
                 text = "{" + ", ".join([_quote(k) + ": " + _quote(v) for k, v in msg.items()]) + "}"
             except TypeError:
                 raise BackendError("a fact has a value that is not a string", event_id=fact.get("id")) from None
-            if len(text) * 4 > _MAX_VALUE_BYTES and any(_value_bytes(v) > _MAX_VALUE_BYTES for v in msg.values()):
-                raise BackendError(f"a fact has a value longer than {_MAX_VALUE_BYTES} bytes", event_id=fact.get("id"))
+            if len(text) * 4 > MAX_VALUE_BYTES and any(value_bytes(v) > MAX_VALUE_BYTES for v in msg.values()):
+                raise BackendError(f"a fact has a value longer than {MAX_VALUE_BYTES} bytes", event_id=fact.get("id"))
             out.append((fact.get("t"), text))
         return out
 
@@ -487,7 +297,7 @@ class DurableBackend:
         for key in keys:
             if not isinstance(key, str) or key.startswith("$"):
                 raise BackendError(f"fact field name {key!r} cannot be sent to durable_rules")
-            for h in _key_hashes(key):
+            for h in key_hashes(key):
                 if self._key_owner.get(h, key) != key:
                     raise BackendError(
                         f"fact field {key!r} has the same durable_rules name hash as {self._key_owner[h]!r}",
@@ -527,7 +337,7 @@ class DurableBackend:
                     raise BackendError(f"durable_rules returned code {code} for a fact")
             while (action := complete(h, state)) is not None:
                 rule = action[2 : action.index('"', 2)]
-                if rule == _SENTINEL_RULE:
+                if rule == SENTINEL_RULE:
                     continue
                 i = int(rule[1:])
                 found = findall(action)

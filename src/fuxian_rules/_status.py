@@ -11,11 +11,12 @@ import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
-from ._calendar import CST, DueDate, LegalCalendar
+from ._calendar import CST, LegalCalendar
 from ._compiler import CompiledCatalog, CompiledRule
+from ._due import Due, DueDates
 from ._events import Event
 from ._ir import Activation, construct
 from ._results import Obligation, Status
@@ -27,38 +28,6 @@ _STATUS_ZH = {
     "open": "未到期（尚未履行）", "fulfilled": "已按期履行", "fulfilled_late": "已履行但逾期",
     "overdue": "已逾期未履行", "violated": "已违反", "advisory": "提示", "cancelled": "已不再适用",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class _Due:
-    """A computed due date; shared between instances (cached), so it is immutable."""
-
-    text: str | None
-    end: datetime | None
-    day: date | None
-    at: datetime | None
-    provisional: bool
-    steps: tuple[str, ...]
-    terms: tuple[str, ...] = ()
-    line: str = ""  # the explanation's 期限 line, written once per due date (see __post_init__)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "line", "期限：" + "；".join(self.steps) + (f" → 届满 {self.text}" if self.text else ""))
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """How a rule's due date is found, worked out once per rule from its ``period``.
-
-    ``how`` is ``none`` (no period), ``follows``, ``end_of_year``, ``date_field``, ``no_limit`` (a
-    policy term without a period) or ``compute`` (``kind`` and ``amount`` through the calendar).
-    """
-
-    how: str
-    kind: str = ""
-    amount: int = 0
-    prefix: tuple[str, ...] = ()
-    terms: tuple[str, ...] = ()
 
 
 @dataclass
@@ -73,17 +42,13 @@ class _Instance:
     date_only: bool
     origin: str
     year: int | None = None
-    due: _Due | None = None
+    due: Due | None = None
     status: Status = "open"
     closed_by: Event | None = None
     cancelled_by: Event | None = None
     breach: datetime | None = None
     holder: str = "unknown"
     status_note: str = ""
-
-
-def _end_of_day(d: date) -> datetime:
-    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=CST)
 
 
 def _not_before(ev: Event, ref: Event) -> bool:
@@ -124,10 +89,7 @@ class CaseEvaluator:
             sched = cr.spec.trigger.schedule
             if sched is not None and sched.case_id is not None:
                 self._scheduled_for[sched.case_id].append(i)
-        self._plan = {cr.spec.id: self._make_plan(cr) for cr in compiled.rules}
-        # Due dates depend only on (kind, start, amount): cases share them, so compute each once.
-        self._due_cache: dict[tuple[str, Any, int], DueDate] = {}
-        self._rule_due_cache: dict[tuple[str, Any, bool], _Due] = {}
+        self._dues = DueDates(compiled, calendar)
         # The fixed lines of each rule's explanation.
         self._head = {cr.spec.id: f"【{_MODALITY_ZH[cr.spec.modality]}】{cr.spec.title}\n依据："
                       + "；".join(self._cite(c) for c in cr.spec.basis) for cr in compiled.rules}
@@ -207,109 +169,25 @@ class CaseEvaluator:
         return out
 
     # ---- due dates --------------------------------------------------------------------------------
-    def _make_plan(self, cr: CompiledRule) -> _Plan:
-        p = cr.spec.period
-        if p is None:
-            return _Plan("none")
-        if p.follows:
-            return _Plan("follows")
-        if p.end_of_year:
-            return _Plan("end_of_year")
-        if p.date_field:
-            return _Plan("date_field")
-        amounts: dict[str, int | None] = {k: getattr(p, k) for k in ("days", "working_days", "months", "years", "hours")}
-        prefix: tuple[str, ...] = ()
-        terms: tuple[str, ...] = ()
-        if p.policy:
-            term = self.catalog.policy.terms[p.policy]
-            terms = (p.policy,)
-            prefix = (f"“{term.word}”无法定时限，采用部署政策（{p.policy}）的默认值：{term.reason}",)
-            if term.period == "none":
-                return _Plan("no_limit", prefix=prefix, terms=terms)
-            amounts = {k: getattr(term.period, k, None) for k in amounts}
-        kind = next((k for k in ("hours", "days", "working_days", "months") if amounts.get(k) is not None), "years")
-        return _Plan("compute", kind, amounts.get(kind) or 0, prefix, terms)
-
-    def _due(self, inst: _Instance, done: dict[str, list[_Instance]]) -> _Due | None:
+    def _due(self, inst: _Instance, done: dict[str, list[_Instance]]) -> Due | None:
         spec = inst.rule.spec
-        plan = self._plan[spec.id]
-        how = plan.how
-        if how == "compute":
-            return self._compute(spec.id, plan, inst)
-        if how == "none":
-            return None
         p = spec.period
-        assert p is not None
-        if how == "follows" and p.follows:
-            # Once a followed step is breached, its due is final: a later step must not reopen the period.
-            breached = [i for rid in p.follows for i in done.get(rid, []) if i.breach is not None]
-            first = min(breached, key=lambda i: (i.breach, i.trigger_ids), default=None)
-            for rid in p.follows:
-                if first is not None and first.rule.spec.id != rid:
-                    continue
-                if done.get(rid):
-                    src = first or max(done[rid], key=lambda i: (i.start, i.trigger_ids))
-                    if src.due is None:
-                        return None
-                    d = src.due
-                    return _Due(d.text, d.end, d.day, d.at, d.provisional,
-                                (f"期限与本案规则 {rid} 的届满时间相同（由事件 {src.trigger_ids[0]} 引起）：", *d.steps),
-                                d.terms)
-            return None
-        if how == "end_of_year":
-            year = inst.year if inst.year is not None else inst.start_day.year
-            last = date(year, 12, 31)
-            return _Due(last.isoformat(), _end_of_day(last), last, None, False,
-                        (f"以自然年度计：{year} 年 12 月 31 日前（年度义务，不适用期间顺延）",))
-        if how == "date_field":
-            value = inst.context.get(p.date_field or "")
-            if not isinstance(value, date):
-                return None
-            return _Due(value.isoformat(), _end_of_day(value), value, None, False,
-                        (f"期限为事件所载完成期限 {value.isoformat()}（由派发单位确定，不适用期间顺延）",))
-        return _Due(None, None, None, None, False, (*plan.prefix, "部署政策未设期限：不设届满日"), plan.terms)
-
-    def _compute(self, rule_id: str, plan: _Plan, inst: _Instance) -> _Due:
-        """Run the rule's period through the legal calendar from the instance's start (cached)."""
-        start: date | datetime = inst.start_day
-        if plan.kind == "hours":
-            start = _end_of_day(inst.start_day) if inst.date_only else inst.start
-        key = (rule_id, start, inst.date_only)
-        cached = self._rule_due_cache.get(key)
-        if cached is not None:
-            return cached
-        prefix = plan.prefix
-        if plan.kind == "hours" and inst.date_only:
-            prefix = (*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）")
-        # A period counted from an instant is never shared between cases: remembering it would only
-        # push out the day-based ones, which cases starting on the same day do share.
-        shared = not isinstance(start, datetime) or inst.date_only
-        calc_key = (plan.kind, start, plan.amount)
-        result = self._due_cache.get(calc_key) if shared else None
-        if result is None:
-            cal = self.calendar
-            compute = {"hours": cal.add_hours, "days": cal.add_days, "working_days": cal.add_working_days,
-                       "months": cal.add_months, "years": cal.add_years}[plan.kind]
-            result = compute(start, plan.amount)  # type: ignore[arg-type]
-            if shared:
-                self._due_cache[calc_key] = result
-        steps = (*prefix, *result.steps)
-        if result.provisional:
-            years = "、".join(str(y) for y in result.missing_years)
-            steps = (*steps, f"注意：{years} 年没有官方节假日数据，届满日为临时结果；部署方可提供该年度安排文件")
-        if result.due_at is not None:
-            at = result.due_at.astimezone(CST)
-            due = _Due(at.isoformat(), at, None, at, result.provisional, steps, plan.terms)
-        else:
-            assert result.due is not None
-            due = _Due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional, steps,
-                       plan.terms)
-        if shared:
-            if len(self._rule_due_cache) > 16384:  # bounded (each holds its explanation text); cheap to redo
-                self._rule_due_cache.clear()
-                self._due_cache.clear()
-            self._rule_due_cache[key] = due
-        return due
+        if p is None or not p.follows:
+            return self._dues.of(spec.id, inst.start, inst.start_day, inst.date_only, inst.year, inst.context)
+        # Once a followed step is breached, its due is final: a later step must not reopen the period.
+        breached = [i for rid in p.follows for i in done.get(rid, []) if i.breach is not None]
+        first = min(breached, key=lambda i: (i.breach, i.trigger_ids), default=None)
+        for rid in p.follows:
+            if first is not None and first.rule.spec.id != rid:
+                continue
+            if done.get(rid):
+                src = first or max(done[rid], key=lambda i: (i.start, i.trigger_ids))
+                if src.due is None:
+                    return None
+                d = src.due
+                return Due(d.text, d.end, d.day, d.at, d.provisional,
+                           (f"期限与本案规则 {rid} 的届满时间相同（由事件 {src.trigger_ids[0]} 引起）：", *d.steps), d.terms)
+        return None
 
     # ---- closing and status ---------------------------------------------------------------------
     def _first(self, inst: _Instance, matcher_ids: Sequence[str], patterns: Sequence[Any],
@@ -337,7 +215,7 @@ class CaseEvaluator:
                 break
         return best
 
-    def _on_time(self, ev: Event, due: _Due | None) -> bool:
+    def _on_time(self, ev: Event, due: Due | None) -> bool:
         if due is None or due.end is None:
             return True
         if due.at is not None:
