@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._calendar import CST, DueDate, LegalCalendar
 from ._compiler import CompiledCatalog, CompiledRule
 
-__all__ = ["Due", "DueDates", "end_of_day"]
+__all__ = ["Due", "DueDates", "due", "end_of_day"]
 
 
 def end_of_day(d: date) -> datetime:
@@ -24,9 +24,8 @@ def end_of_day(d: date) -> datetime:
     return datetime.combine(d + timedelta(days=1), time(0), tzinfo=CST)
 
 
-@dataclass(frozen=True, slots=True)
-class Due:
-    """A computed due date; shared between instances (cached), so it is immutable."""
+class Due(NamedTuple):
+    """A computed due date; shared between instances (cached), so it is a tuple. Build it with :func:`due`."""
 
     text: str | None
     end: datetime | None
@@ -34,12 +33,15 @@ class Due:
     at: datetime | None
     provisional: bool
     steps: tuple[str, ...]
-    terms: tuple[str, ...] = ()
-    line: str = ""  # the explanation's 期限 line, written once per due date (see __post_init__)
+    terms: tuple[str, ...]
+    line: str  # the explanation's 期限 line, written once per due date
 
-    def __post_init__(self) -> None:
-        line = "期限：" + "；".join(self.steps) + (f" → 届满 {self.text}" if self.text else "")
-        object.__setattr__(self, "line", line)
+
+def due(text: str | None, end: datetime | None, day: date | None, at: datetime | None, provisional: bool,
+        steps: tuple[str, ...], terms: tuple[str, ...] = ()) -> Due:
+    """Build a :class:`Due`, writing its explanation line."""
+    return Due(text, end, day, at, provisional, steps, terms,
+               "期限：" + "；".join(steps) + (f" → 届满 {text}" if text else ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,31 +111,32 @@ class DueDates:
             return None
         if how == "end_of_year":
             last = date(year if year is not None else start_day.year, 12, 31)
-            return Due(last.isoformat(), end_of_day(last), last, None, False,
+            return due(last.isoformat(), end_of_day(last), last, None, False,
                        (f"以自然年度计：{last.year} 年 12 月 31 日前（年度义务，不适用期间顺延）",))
         if how == "date_field":
             value = context.get(plan.field)
             if not isinstance(value, date):
                 return None
-            return Due(value.isoformat(), end_of_day(value), value, None, False,
+            return due(value.isoformat(), end_of_day(value), value, None, False,
                        (f"期限为事件所载完成期限 {value.isoformat()}（由派发单位确定，不适用期间顺延）",))
-        return Due(None, None, None, None, False, (*plan.prefix, "部署政策未设期限：不设届满日"), plan.terms)
+        return due(None, None, None, None, False, (*plan.prefix, "部署政策未设期限：不设届满日"), plan.terms)
 
     def _compute(self, rule_id: str, plan: _Plan, start_at: datetime, start_day: date, date_only: bool) -> Due:
         """Run the rule's period through the legal calendar from the instance's start (cached)."""
         start: date | datetime = start_day
         if plan.kind == "hours":
             start = end_of_day(start_day) if date_only else start_at
-        key = (rule_id, start, date_only)
-        cached = self._rule_due_cache.get(key)
-        if cached is not None:
-            return cached
-        prefix = plan.prefix
-        if plan.kind == "hours" and date_only:
-            prefix = (*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）")
         # A period counted from an instant is never shared between cases: remembering it would only
         # push out the day-based ones, which cases starting on the same day do share.
         shared = not isinstance(start, datetime) or date_only
+        key = (rule_id, start, date_only)
+        if shared:
+            cached = self._rule_due_cache.get(key)
+            if cached is not None:
+                return cached
+        prefix = plan.prefix
+        if plan.kind == "hours" and date_only:
+            prefix = (*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）")
         calc_key = (plan.kind, start, plan.amount)
         result = self._due_cache.get(calc_key) if shared else None
         if result is None:
@@ -149,14 +152,14 @@ class DueDates:
             steps = (*steps, f"注意：{years} 年没有官方节假日数据，届满日为临时结果；部署方可提供该年度安排文件")
         if result.due_at is not None:
             at = result.due_at.astimezone(CST)
-            due = Due(at.isoformat(), at, None, at, result.provisional, steps, plan.terms)
+            found = due(at.isoformat(), at, None, at, result.provisional, steps, plan.terms)
         else:
             assert result.due is not None
-            due = Due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional, steps,
-                       plan.terms)
+            found = due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional,
+                        steps, plan.terms)
         if shared:
             if len(self._rule_due_cache) > 16384:  # bounded (each holds its explanation text); cheap to redo
                 self._rule_due_cache.clear()
                 self._due_cache.clear()
-            self._rule_due_cache[key] = due
-        return due
+            self._rule_due_cache[key] = found
+        return found

@@ -16,7 +16,7 @@ from typing import Any
 
 from ._calendar import CST, LegalCalendar
 from ._compiler import CompiledCatalog, CompiledRule
-from ._due import Due, DueDates
+from ._due import Due, DueDates, due
 from ._events import Event
 from ._ir import Activation, construct
 from ._results import Obligation, Status
@@ -185,7 +185,7 @@ class CaseEvaluator:
                 if src.due is None:
                     return None
                 d = src.due
-                return Due(d.text, d.end, d.day, d.at, d.provisional,
+                return due(d.text, d.end, d.day, d.at, d.provisional,
                            (f"期限与本案规则 {rid} 的届满时间相同（由事件 {src.trigger_ids[0]} 引起）：", *d.steps), d.terms)
         return None
 
