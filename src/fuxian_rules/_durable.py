@@ -21,8 +21,9 @@ every design choice below is a defence against a measured failure:
   failing join was the last expression), which the trailing ``_k`` join prevents.
 * JSON is written with ``ensure_ascii=False``: the C parser does not decode escaped non-ASCII text.
 * Compile-time limits of the C core are checked by :meth:`DurableBackend.load` on a model of the alpha
-  network it will build; runtime failures become :class:`~fuxian_rules.errors.BackendError` so that
-  the engine can evaluate that case with the reference backend instead.
+  network it will build (:mod:`._durable_net`); runtime failures become
+  :class:`~fuxian_rules.errors.BackendError` so that the engine can evaluate that case with the
+  reference backend instead.
 """
 
 from __future__ import annotations
