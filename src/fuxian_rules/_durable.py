@@ -71,7 +71,7 @@ _STATE_FACT_ID = f"sid-{_SID}"
 _SENTINEL_FACT = json.dumps({"sid": _SID, "id": _SENTINEL_ID, SENTINEL_KEY: "1"})
 _quote = json.encoder.encode_basestring  # JSON string literal, non-ASCII kept (the C parser needs that)
 _FRAME = re.compile(r'"m(\d+)":\{"id": "([0-9a-f]+)"')
-_ALIASES_STR = [str(j) for j in range(16)]  # frame names m0 … m15 (MAX_MESSAGE_FRAMES)
+_ALIASES = [[str(j) for j in range(n)] for n in range(17)]  # frame names m0 … m<n-1>, by width (at most 16)
 
 def _version_problem() -> str:
     """Return why durable_rules cannot be used at all here, or an empty string."""
@@ -168,6 +168,7 @@ class DurableBackend:
         self._generation = 0
         self._rulesets: list[_Ruleset] = []
         self._where: dict[str, _Ruleset | None] = {}  # None: loaded, but it can never match
+        self._targets: dict[frozenset[str], list[_Ruleset]] = {}  # matcher ids -> the rulesets to run
         self._ids = _IdPool()
         self._key_owner: dict[int, str] = {}
         self._checked_keys: set[str] = set()
@@ -230,6 +231,7 @@ class DurableBackend:
             _delete_rulesets(self._rulesets)
             self._rulesets = created
             self._where = where | {mid: rs for rs in created for mid in rs.matcher_ids}
+            self._targets = {}
             self._key_owner = owner
             self._checked_keys = set()
             self._broken = ""
@@ -247,9 +249,15 @@ class DurableBackend:
             BackendError: if durable_rules fails or reports anything but a match or no match; the
                 caller should evaluate this case with the reference backend.
         """
-        wanted = set(matcher_ids)
+        wanted = frozenset(matcher_ids)
         with self._lock:
-            targets = sorted({rs.name: rs for rs in (self._where[mid] for mid in wanted) if rs}.items())
+            targets = self._targets.get(wanted)
+            if targets is None:  # cases of one flow ask for the same matchers: remember which rulesets
+                targets = [rs for _, rs in sorted({rs.name: rs for rs in map(self._where.__getitem__, wanted) if rs}
+                                                  .items())]
+                if len(self._targets) > 10_000:  # bounded: the sets follow from untrusted input
+                    self._targets.clear()
+                self._targets[wanted] = targets
             if not targets:
                 return set()
             if self._broken:
@@ -257,7 +265,7 @@ class DurableBackend:
             messages = self._encode(facts)
             distinct_ids = len({f.get("id") for f in facts}) == len(facts)
             out: set[Activation] = set()
-            for _, rs in targets:
+            for rs in targets:
                 payload = [text for t, text in messages if t in rs.types]
                 if not payload:
                     continue
@@ -342,7 +350,9 @@ class DurableBackend:
                     continue
                 i = int(rule[1:])
                 found = findall(action)
-                if len(found) == widths[i] and all(a == _ALIASES_STR[j] for j, (a, _) in enumerate(found)):
+                width = widths[i]
+                if len(found) == width and (found[0][0] == "0" if width == 1 else
+                                            [a for a, _ in found] == _ALIASES[width]):
                     fired.append((i, [index[pos] for _, pos in found]))
                 else:
                     frames = next(iter(json.loads(action).values()))
@@ -364,6 +374,7 @@ class DurableBackend:
             _delete_rulesets(self._rulesets)
             self._rulesets = []
             self._where = {}
+            self._targets = {}
 
 
 def _delete_rulesets(rulesets: Iterable[_Ruleset]) -> None:

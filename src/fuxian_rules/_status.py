@@ -63,7 +63,10 @@ def _year_of(ev: Event) -> int:
 
 def _instant_stamp(at: datetime, date_only: bool) -> str:
     local = at if at.tzinfo is CST else at.astimezone(CST)
-    return local.date().isoformat() if date_only else local.isoformat(" ", "minutes")[:16]
+    if date_only:
+        return local.date().isoformat()
+    # %-formatting: half the cost of isoformat(" ", "minutes") or an f-string here, on a hot path
+    return "%04d-%02d-%02d %02d:%02d" % (local.year, local.month, local.day, local.hour, local.minute)  # noqa: UP031
 
 
 def _stamp(ev: Event) -> str:
