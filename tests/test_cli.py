@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,16 @@ def test_check_stream_rejects_ungrouped_input(tmp_path: Path) -> None:
     rejected = [json.loads(line)["rejected"] for line in out.splitlines() if '"rejected"' in line]
     assert code == 1
     assert [(r["line"], r["id"], r["field"]) for r in rejected] == [(3, "a2", "case_id")]
+
+
+def test_output_into_a_closed_pipe_stops_quietly() -> None:
+    """`fuxian-rules check … | head` must not end with an error message when head stops reading."""
+    argv = [sys.executable, "-m", "fuxian_rules._cli", "check", HISTORY, "--as-of", "2025-03-31", "--stream"]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # the reader goes away with ~100 KiB still to come
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141
+    assert json.loads(first)["obligation"]["case_id"]
+    assert err == ""

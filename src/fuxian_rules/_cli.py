@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -218,6 +219,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except FuxianRulesError as exc:
         sys.stderr.write(f"fuxian-rules: error: {exc}\n")
         return 2
+    except BrokenPipeError:
+        # The reader stopped early (`... | head`): nothing went wrong here. Python would complain again
+        # when it flushes stdout at exit, so stdout is pointed at /dev/null first.
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell tool stopped by the closed pipe would exit
     except OSError as exc:
         sys.stderr.write(f"fuxian-rules: error: {exc.filename}: {exc.strerror}\n")
         return 2
