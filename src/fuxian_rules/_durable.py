@@ -68,6 +68,7 @@ _VERIFIED_VERSION = "2.0.28"
 _SID = "0"
 _SENTINEL_ID = "sentinel"
 _STATE_FACT_ID = f"sid-{_SID}"
+_OWN_KEYS = frozenset({"id", "sid", "_k", SENTINEL_KEY})  # set by this backend, whatever a fact says
 _SENTINEL_FACT = json.dumps({"sid": _SID, "id": _SENTINEL_ID, SENTINEL_KEY: "1"})
 _quote = json.encoder.encode_basestring  # JSON string literal, non-ASCII kept (the C parser needs that)
 _FRAME = re.compile(r'"m(\d+)":\{"id": "([0-9a-f]+)"')
@@ -281,20 +282,22 @@ class DurableBackend:
         ids = self._ids.ensure(len(facts))
         checked = self._checked_keys
         out: list[tuple[str | None, str]] = []
+        skip = _OWN_KEYS
         for i, fact in enumerate(facts):
-            msg = {"id": ids[i]}  # first, where _run_case looks for it in actions
-            msg.update(fact)
-            msg.pop(SENTINEL_KEY, None)
-            msg.update(sid=_SID, id=ids[i], _k="1")
-            if not checked.issuperset(msg):
-                self._check_keys(msg.keys() - checked)
-            if len(msg) > MAX_KEYS:
-                raise BackendError(f"a fact has {len(msg)} fields (at most {MAX_KEYS})", event_id=fact.get("id"))
+            if not checked.issuperset(fact):
+                self._check_keys(fact.keys() - checked)
+            size = len(fact) - len(skip.intersection(fact)) + 3  # with the engine's id, sid and _k
+            if size > MAX_KEYS:
+                raise BackendError(f"a fact has {size} fields (at most {MAX_KEYS})", event_id=fact.get("id"))
             try:  # json.dumps' own layout, written directly; _quote refuses anything but a string
-                text = "{" + ", ".join([_quote(k) + ": " + _quote(v) for k, v in msg.items()]) + "}"
+                body = "".join([", " + _quote(k) + ": " + _quote(v) for k, v in fact.items() if k not in skip])
             except TypeError:
                 raise BackendError("a fact has a value that is not a string", event_id=fact.get("id")) from None
-            if len(text) * 4 > MAX_VALUE_BYTES and any(value_bytes(v) > MAX_VALUE_BYTES for v in msg.values()):
+            # id first, where _run_case looks for it in actions; the caller's id, sid and _k are replaced
+            text = f'{{"id": "{ids[i]}"{body}, "sid": "{_SID}", "_k": "1"}}'
+            if len(text) * 4 > MAX_VALUE_BYTES and any(
+                value_bytes(v) > MAX_VALUE_BYTES for k, v in fact.items() if k not in skip
+            ):
                 raise BackendError(f"a fact has a value longer than {MAX_VALUE_BYTES} bytes", event_id=fact.get("id"))
             out.append((fact.get("t"), text))
         return out

@@ -30,7 +30,7 @@ _STATUS_ZH = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Instance:
     rule: CompiledRule
     case_id: str
@@ -103,21 +103,27 @@ class CaseEvaluator:
     def _event_instances(self, cr: CompiledRule, case_id: str, acts: dict[str, list[tuple[str, ...]]],
                          events: dict[str, Event]) -> list[_Instance]:
         spec = cr.spec
-        width = len(spec.trigger.requires)
-        # anchor id -> for each required pattern, the earlier events that can fill it (ids, in order)
+        found = acts.get(cr.trigger or "", ())
+        if not spec.trigger.requires:  # one instance per matching event, already in event order
+            anchors = [events[aid] for (aid,) in found]
+            return [_Instance(cr, case_id, a, [a.id], {k: v for k, v in a.data.items() if v is not None},
+                              a.occurred_at, day, a.date_only, "event")
+                    for a in anchors if self._valid_on(cr, day := a.day)]
+        # anchor id -> for each required pattern, the earlier events that can fill it. Activations come
+        # grouped by anchor in event order (see evaluate), so the anchors are visited in that order.
         partners: dict[str, list[dict[str, Event]]] = {}
-        for ids in acts.get(cr.trigger or "", ()):
+        width = len(spec.trigger.requires)
+        for ids in found:
             slots = partners.get(ids[0])
             if slots is None:
                 slots = partners[ids[0]] = [{} for _ in range(width)]
-            if width:
-                anchor = events[ids[0]]
-                for k, pid in enumerate(ids[1:]):
-                    if _not_before(anchor, events[pid]):
-                        slots[k][pid] = events[pid]
+            anchor = events[ids[0]]
+            for k, pid in enumerate(ids[1:]):
+                if _not_before(anchor, events[pid]):
+                    slots[k][pid] = events[pid]
         out = []
-        for aid in sorted(partners, key=lambda i: (events[i].occurred_at, i)):
-            anchor, slots = events[aid], partners[aid]
+        for aid, slots in partners.items():
+            anchor = events[aid]
             if not all(slots) or not self._valid_on(cr, anchor.day):
                 continue
             chosen = [min(s.values(), key=lambda e: (e.occurred_at, e.id)) for s in slots]
