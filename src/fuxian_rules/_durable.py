@@ -254,8 +254,8 @@ class DurableBackend:
         with self._lock:
             targets = self._targets.get(wanted)
             if targets is None:  # cases of one flow ask for the same matchers: remember which rulesets
-                targets = [rs for _, rs in sorted({rs.name: rs for rs in map(self._where.__getitem__, wanted) if rs}
-                                                  .items())]
+                by_name = {rs.name: rs for rs in map(self._where.__getitem__, wanted) if rs}
+                targets = [by_name[name] for name in sorted(by_name)]
                 if len(self._targets) > 10_000:  # bounded: the sets follow from untrusted input
                     self._targets.clear()
                 self._targets[wanted] = targets
