@@ -34,7 +34,7 @@ from fuxian_rules._calfile import Year, parse_calendar_file
 from fuxian_rules._yamlsrc import MAX_BYTES
 from fuxian_rules.errors import CalendarError
 
-__all__ = ["CST", "DueDate", "LegalCalendar"]
+__all__ = ["CST", "DueDate", "LegalCalendar", "end_of_day"]
 
 #: China Standard Time. All periods are computed on calendar dates in CST.
 CST = timezone(timedelta(hours=8))
@@ -55,6 +55,14 @@ _WEEKEND = {5: "周六", 6: "周日"}
 _NOT_COUNTED = "（cpl:105、civil-code:201）"
 
 Skipped = tuple[tuple[date, str], ...]
+
+
+def end_of_day(d: date) -> datetime:
+    """24:00 CST of ``d``, i.e. 00:00 +08:00 of the next day.
+
+    When a period ending on ``d`` runs out (civil-code:203), and what a bare ``as_of`` date means.
+    """
+    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=CST)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ class DueDate:
             return self.due_at
         if self.due is None:
             raise ValueError("DueDate has neither due nor due_at")
-        return datetime.combine(self.due + timedelta(days=1), time(0), tzinfo=CST)
+        return end_of_day(self.due)
 
 
 def _package_schedule() -> tuple[dict[int, Year], str]:

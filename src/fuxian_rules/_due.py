@@ -9,19 +9,15 @@ remembered (bounded); a period counted from an instant never repeats and is not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from ._calendar import CST, DueDate, LegalCalendar
+from ._calendar import CST, DueDate, LegalCalendar, end_of_day
 from ._compiler import CompiledCatalog, CompiledRule
 
-__all__ = ["Due", "DueDates", "due", "end_of_day"]
-
-
-def end_of_day(d: date) -> datetime:
-    """24:00 CST of ``d``: when a day period ending on ``d`` runs out (civil-code:203)."""
-    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=CST)
+__all__ = ["Due", "DueDates", "due"]
 
 
 class Due(NamedTuple):
@@ -67,6 +63,11 @@ class DueDates:
         self.catalog = compiled.catalog
         self.calendar = calendar
         self._plan = {cr.spec.id: self._make_plan(cr) for cr in compiled.rules}
+        # one adder per kind of period; add_hours takes the start instant, the others its day
+        self._add: dict[str, Callable[[Any, int], DueDate]] = {
+            "hours": calendar.add_hours, "days": calendar.add_days, "working_days": calendar.add_working_days,
+            "months": calendar.add_months, "years": calendar.add_years,
+        }
         # Due dates depend only on (kind, start, amount): cases share them, so compute each once.
         self._due_cache: dict[tuple[str, Any, int], DueDate] = {}
         self._rule_due_cache: dict[tuple[str, Any, bool], Due] = {}
@@ -140,10 +141,7 @@ class DueDates:
         calc_key = (plan.kind, start, plan.amount)
         result = self._due_cache.get(calc_key) if shared else None
         if result is None:
-            cal = self.calendar
-            compute = {"hours": cal.add_hours, "days": cal.add_days, "working_days": cal.add_working_days,
-                       "months": cal.add_months, "years": cal.add_years}[plan.kind]
-            result = compute(start, plan.amount)  # type: ignore[arg-type]
+            result = self._add[plan.kind](start, plan.amount)
             if shared:
                 self._due_cache[calc_key] = result
         steps = (*prefix, *result.steps)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ._calendar import CST, LegalCalendar
+from ._calendar import LegalCalendar, end_of_day
 from ._catalog import Catalog, load_catalog
 from ._compiler import CompiledCatalog, compile_catalog, flatten
 from ._events import EARLIEST, LATEST, Event, EventReader, Rejection, read_jsonl
@@ -57,7 +57,7 @@ def parse_as_of(value: str | date | datetime) -> datetime:
     if isinstance(value, date):
         if not EARLIEST.date() <= value < LATEST.date():
             raise RunError("as_of is outside the supported years 1900–2999", field="as_of", hint="e.g. 2024-12-31")
-        return datetime.combine(value + timedelta(days=1), time(0), tzinfo=CST)
+        return end_of_day(value)
     text = value.strip()
     try:
         if len(text) == 10:
@@ -279,11 +279,11 @@ class Engine:
 
     def match_case(self, events: Sequence[Event]) -> tuple[set[Activation], str | None]:
         """Run the backend on one case's events; fall back to the reference evaluator on failure."""
-        types = self.catalog.types
-        facts = [flatten(e, types) for e in events]
         relevant = self.compiled.relevant({e.type for e in events})
         if not relevant:
             return set(), None
+        types = self.catalog.types
+        facts = [flatten(e, types) for e in events]
         with self._lock:
             try:
                 return self._backend.match(facts, relevant), None

@@ -145,14 +145,10 @@ class CaseEvaluator:
             return []
         units: dict[str, Event | None] = {}
         if sched.units_from is not None:
-            firsts: dict[str, Event] = {}
-            for (fid,) in acts.get(cr.units or "", []):
-                ev = events[fid]
-                unit = ev.data.get("unit")
-                if isinstance(unit, str) and (unit not in firsts or (ev.occurred_at, ev.id)
-                                              < (firsts[unit].occurred_at, firsts[unit].id)):
-                    firsts[unit] = ev
-            units.update(firsts)
+            for (fid,) in acts.get(cr.units or "", []):  # in event order (see evaluate): first one wins
+                unit = events[fid].data.get("unit")
+                if isinstance(unit, str):
+                    units.setdefault(unit, events[fid])
         elif sched.units is not None:
             units.update((u, None) for u in sched.units)
         else:
