@@ -174,11 +174,11 @@ def latency(backend: str, repeats: int) -> dict[str, float]:
         cases.append(good)
     at = parse_as_of("2026-06-30")
     for good in cases[:200]:  # warm-up: imports, first-use allocations
-        engine.evaluate_case("LATENCY", good, at)
+        engine.evaluate_case(good, at)
     samples = []
     for good in cases[200:]:
         t0 = time.perf_counter()
-        engine.evaluate_case("LATENCY", good, at)
+        engine.evaluate_case(good, at)
         samples.append((time.perf_counter() - t0) * 1000)
     samples.sort()
     return {"p50_ms": statistics.median(samples), "p99_ms": samples[int(len(samples) * 0.99) - 1]}

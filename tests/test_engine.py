@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from fuxian_rules import Engine, RunError
 from helpers import by_rule, ev
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 A = "market_regulation"
 
@@ -191,3 +196,18 @@ def test_receipt(engine: Engine) -> None:
 def test_bad_as_of() -> None:
     with pytest.raises(RunError, match="as_of"):
         Engine(backend="reference").evaluate([], as_of="yesterday")
+
+
+def test_per_case_contract_equals_batch(engine: Engine) -> None:
+    """evaluate_case over each case (and each scheduled case) gives exactly what evaluate gives."""
+    lines = (EXAMPLES / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    events = [json.loads(x) for x in lines]
+    batch = engine.evaluate(events, as_of="2025-03-31")
+    good, _ = engine.validate(events)
+    by_case: dict[str, list] = {}
+    for e in good:
+        by_case.setdefault(e.case_id, []).append(e)
+    ids = sorted(set(by_case) | set(engine.scheduled_case_ids("2025-03-31")))
+    per_case = [o for cid in ids for o in engine.evaluate_case(by_case.get(cid, []), "2025-03-31", case_id=cid).obligations]
+    assert per_case == batch.obligations and len(per_case) > 50
+    assert engine.scheduled_case_ids("2025-03-31") == sorted(engine.scheduled_case_ids("2025-03-31"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ._calendar import DueDate, LegalCalendar
 from ._catalog import Catalog, load_catalog
-from ._engine import Engine, parse_as_of
+from ._engine import CaseResult, Engine, Ingestion, event_digest, parse_as_of
 from ._events import Event, Rejection
 from ._results import Obligation, Receipt, Result
 from .errors import (
@@ -30,6 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BackendError",
     "CalendarError",
+    "CaseResult",
     "Catalog",
     "CatalogError",
     "DueDate",
@@ -37,6 +38,7 @@ __all__ = [
     "Event",
     "EventError",
     "FuxianRulesError",
+    "Ingestion",
     "LegalCalendar",
     "LoadError",
     "Obligation",
@@ -46,6 +48,7 @@ __all__ = [
     "Result",
     "RunError",
     "__version__",
+    "event_digest",
     "load_catalog",
     "parse_as_of",
 ]

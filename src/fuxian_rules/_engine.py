@@ -11,9 +11,11 @@ evaluated in sorted order, and results are sorted; so the same events in any ord
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,7 +31,7 @@ from ._results import Obligation, Receipt, Result
 from ._status import CaseEvaluator
 from .errors import BackendError, RunError
 
-__all__ = ["Backend", "Engine", "parse_as_of"]
+__all__ = ["Backend", "CaseResult", "Engine", "Ingestion", "event_digest", "parse_as_of"]
 
 
 class Backend(Protocol):
@@ -71,6 +73,57 @@ def parse_as_of(value: str | date | datetime) -> datetime:
 def _known_at(ev: Event, at: datetime) -> bool:
     """Whether an event had happened by ``at``; a bare-date event only once its day has begun."""
     return ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only)
+
+
+CONFLICT_MESSAGE = ("the same event id was received earlier with different content; this version is rejected "
+                    "and the first one kept — send a correction under a new id")
+
+
+def event_digest(ev: Event) -> str:
+    """A stable fingerprint of an event's content (SHA-256 of its canonical JSON), equal across processes."""
+    return hashlib.sha256(ev.canonical().encode("utf-8")).hexdigest()
+
+
+class Ingestion:
+    """The one ingestion rule, shared by batch, streaming, the ledger and partitioned evaluation.
+
+    Each event is validated on its own (:class:`~fuxian_rules.Rejection` naming line, id and field).
+    Then, by id: the **first** accepted version of an id is the event; a later copy with identical
+    content is a duplicate (ignored, contract §1: "the same id sent twice is the same event"); a later
+    copy with other content is rejected and changes nothing (contract §5). The first version is kept
+    because a stream or a ledger may already have acted on it and cannot take it back.
+
+    Ids are remembered as digests only, so memory grows by one short string per distinct id.
+    """
+
+    def __init__(self, reader: EventReader) -> None:
+        self._reader = reader
+        self._seen: dict[str, str] = {}
+
+    def offer(self, raw: Any, line: int | None = None) -> Event | Rejection | None:
+        """Validate one event and apply the id rule: the event, its rejection, or None for a duplicate."""
+        if isinstance(raw, Rejection):
+            return raw
+        ev = self._reader.validate(raw, line)
+        if isinstance(ev, Rejection):
+            return ev
+        digest = event_digest(ev)
+        known = self._seen.get(ev.id)
+        if known is None:
+            self._seen[ev.id] = digest
+            return ev
+        if known == digest:
+            return None
+        return Rejection(line=line, id=ev.id, field="id", message=CONFLICT_MESSAGE)
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One case's evaluation: its obligations, and a note when the backend fell back (for the receipt)."""
+
+    case_id: str
+    obligations: list[Obligation]
+    note: str | None = None
 
 
 def _make_backend(name: str) -> tuple[Backend, str | None]:
@@ -155,42 +208,28 @@ class Engine:
         )
 
     # ---- input --------------------------------------------------------------------------------
-    def validate(self, events: Iterable[Any]) -> tuple[list[Event], list[Rejection]]:
-        """Validate events (dicts, :class:`Event`, or ``(line, obj)`` pairs), de-duplicating by id.
+    def ingestion(self) -> Ingestion:
+        """A fresh :class:`Ingestion`: the one de-duplication rule, with its own memory of ids."""
+        return Ingestion(self.reader)
 
-        A repeated id with identical content is dropped; with different content, every version is
-        rejected (which one is "right" cannot be decided, and keeping either would make the result
-        depend on arrival order).
+    def validate(self, events: Iterable[Any]) -> tuple[list[Event], list[Rejection]]:
+        """Validate events (dicts, :class:`Event`, or ``(line, obj)`` pairs) under the one ingestion rule.
+
+        Returns the accepted events sorted by (instant, id) and the rejections sorted by line. See
+        :class:`Ingestion` for the rule (first version of an id wins; a later, different one is rejected).
         """
-        good: dict[str, Event] = {}
+        ingestion = self.ingestion()
+        good: list[Event] = []
         rejected: list[Rejection] = []
-        conflicts: dict[str, list[int | None]] = {}
-        first_line: dict[str, int | None] = {}
         for item in events:
             line, raw = item if isinstance(item, tuple) else (None, item)
-            if isinstance(raw, Rejection):
-                rejected.append(raw)
-                continue
-            ev = self.reader.validate(raw, line)
-            if isinstance(ev, Rejection):
-                rejected.append(ev)
-                continue
-            if ev.id in conflicts:
-                conflicts[ev.id].append(line)
-            elif ev.id in good:
-                if good[ev.id].canonical() != ev.canonical():
-                    conflicts[ev.id] = [first_line[ev.id], line]
-                    del good[ev.id]
-            else:
-                good[ev.id] = ev
-                first_line[ev.id] = line
-        for eid in sorted(conflicts):
-            for line in sorted(conflicts[eid], key=lambda x: (x is None, x or 0)):
-                rejected.append(Rejection(line=line, id=eid, field="id",
-                                          message="the same event id was sent with different content; "
-                                                  "all versions are rejected — resend one"))
+            outcome = ingestion.offer(raw, line)
+            if isinstance(outcome, Rejection):
+                rejected.append(outcome)
+            elif outcome is not None:
+                good.append(outcome)
         rejected.sort(key=lambda r: (r.line is None, r.line or 0, r.id or "", r.message))
-        return sorted(good.values(), key=lambda e: (e.occurred_at, e.id)), rejected
+        return sorted(good, key=lambda e: (e.occurred_at, e.id)), rejected
 
     # ---- evaluation ---------------------------------------------------------------------------
     def evaluate(self, events: Iterable[Any], as_of: str | date | datetime) -> Result:
@@ -209,11 +248,11 @@ class Engine:
                 by_case[ev.case_id].append(ev)
         obligations: list[Obligation] = []
         notes: set[str] = set()
-        for case_id in sorted(set(by_case) | self.compiled.scheduled_cases):
-            obs, note = self.evaluate_case(case_id, by_case.get(case_id, []), at)
-            obligations.extend(obs)
-            if note:
-                notes.add(note)
+        for case_id in sorted(set(by_case) | set(self.scheduled_case_ids(at))):
+            case = self.evaluate_case(by_case.get(case_id, []), at, case_id=case_id)
+            obligations.extend(case.obligations)
+            if case.note:
+                notes.add(case.note)
         return Result(as_of=at.isoformat(), obligations=obligations, rejected=rejected,
                       receipt=self.receipt("; ".join(sorted(notes)) or None))
 
@@ -228,33 +267,25 @@ class Engine:
         version is rejected and the first one kept, since the first may already have been reported.
         """
         at = parse_as_of(as_of)
-        seen: dict[str, int] = {}
+        ingestion = self.ingestion()
         finished: set[str] = set()
         current: str | None = None
         buffer: list[Event] = []
 
         def flush() -> tuple[str, list[Obligation], list[Rejection]]:
             assert current is not None
-            buffer.sort(key=lambda e: (e.occurred_at, e.id))
-            obs, _ = self.evaluate_case(current, [e for e in buffer if _known_at(e, at)], at)
             finished.add(current)
-            return current, obs, []
+            return current, self.evaluate_case(buffer, at, case_id=current).obligations, []
 
         for item in events:
             line, raw = item if isinstance(item, tuple) else (None, item)
-            if isinstance(raw, Rejection):
-                yield "", [], [raw]
+            outcome = ingestion.offer(raw, line)
+            if outcome is None:
                 continue
-            ev = self.reader.validate(raw, line)
-            if isinstance(ev, Rejection):
-                yield "", [], [ev]
+            if isinstance(outcome, Rejection):
+                yield "", [], [outcome]
                 continue
-            digest = hash(ev.canonical())
-            if ev.id in seen:
-                if seen[ev.id] != digest:
-                    yield ev.case_id, [], [Rejection(line=line, id=ev.id, field="id", message=(
-                        "the same event id was sent earlier with different content; this one is rejected"))]
-                continue
+            ev = outcome
             if ev.case_id != current:
                 if current is not None:
                     yield flush()
@@ -264,13 +295,12 @@ class Engine:
                         "input is not grouped by case: this case already ended; evaluate the file as a batch"))]
                     continue
                 current = ev.case_id
-            seen[ev.id] = digest
             buffer.append(ev)
         if current is not None:
             yield flush()
-        for case_id in sorted(self.compiled.scheduled_cases - finished):
-            obs, _ = self.evaluate_case(case_id, [], at)
-            yield case_id, obs, []
+        for case_id in self.scheduled_case_ids(at):
+            if case_id not in finished:
+                yield case_id, self.evaluate_case([], at, case_id=case_id).obligations, []
 
     def evaluate_file(self, path: str | Path, as_of: str | date | datetime) -> Result:
         """Evaluate a JSON Lines file of events (one object per line)."""
@@ -291,10 +321,40 @@ class Engine:
                 note = f"{self._backend.name} failed on a case ({exc.message}); used the reference evaluator"
                 return self._fallback.match(facts, relevant), note
 
-    def evaluate_case(self, case_id: str, events: Sequence[Event], at: datetime) -> tuple[list[Obligation], str | None]:
-        """Evaluate one case's events (already validated, sorted and cut at ``at``)."""
-        activations, note = self.match_case(events)
-        return self._evaluator.evaluate(case_id, events, activations, at), note
+    def scheduled_case_ids(self, as_of: str | date | datetime) -> list[str]:
+        """The cases that arise without any event (the yearly duties of the mechanism), sorted.
+
+        Every consumer (batch, streaming, the ledger, partitioned and Spark evaluation) evaluates each of
+        these once per run, with whatever events it holds for that case id (possibly none).
+        """
+        parse_as_of(as_of)
+        return sorted(self.compiled.scheduled_cases)
+
+    def evaluate_case(self, events: Sequence[Event], as_of: str | date | datetime, *,
+                      case_id: str | None = None) -> CaseResult:
+        """Evaluate one case: the per-case contract every consumer builds on.
+
+        Args:
+            events: That case's validated events (from :meth:`validate` or an :class:`Ingestion`), in
+                any order; events after ``as_of`` are ignored. The engine keeps no state between calls:
+                pass the case's whole history.
+            as_of: An instant, or a date meaning the end of that day (CST).
+            case_id: Required when ``events`` is empty (a scheduled case); otherwise must match them.
+
+        Raises:
+            RunError: events of several cases, or no case id.
+        """
+        at = parse_as_of(as_of)
+        ids = {e.case_id for e in events}
+        if case_id is None:
+            if len(ids) != 1:
+                raise RunError("evaluate_case needs one case's events, or case_id=", field="case_id")
+            case_id = next(iter(ids))
+        elif ids - {case_id}:
+            raise RunError("evaluate_case was given events of another case", field="case_id")
+        known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
+        activations, note = self.match_case(known)
+        return CaseResult(case_id, self._evaluator.evaluate(case_id, known, activations, at), note)
 
     def explain(self, case_id: str, events: Iterable[Any], as_of: str | date | datetime,
                 rule: str | None = None) -> tuple[list[Obligation], list[str]]:
