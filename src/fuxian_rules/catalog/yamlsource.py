@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import LoadError
+from fuxian_rules.errors import LoadError
 
 __all__ = ["Located", "read_yaml"]
 

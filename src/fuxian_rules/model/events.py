@@ -27,9 +27,9 @@ from pydantic import (
     create_model,
 )
 
-from ._calendar import CST
-from ._ir import construct
-from ._vocab import FieldSpec, TypeSpec, Unit
+from fuxian_rules.calendar.legal import CST
+from fuxian_rules.catalog.vocabulary import FieldSpec, TypeSpec, Unit
+from fuxian_rules.engine.backends.ir import construct
 
 __all__ = ["Event", "EventReader", "Rejection", "read_jsonl"]
 
