@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fuxian_rules import errors
-from fuxian_rules.calendar.legal import CST, LegalCalendar
+from fuxian_rules.calendar.legal import LegalCalendar
 from fuxian_rules.catalog.coverage import coverage_report
 from fuxian_rules.catalog.loader import Catalog, load_catalog
 from fuxian_rules.catalog.notice import normalise_text
@@ -29,6 +29,7 @@ from fuxian_rules.engine.engine import Engine, parse_as_of
 from fuxian_rules.model.events import Rejection
 from fuxian_rules.model.results import Obligation, Receipt, Result
 from fuxian_rules.model.rules import EventPattern
+from fuxian_rules.model.time import CST
 from tools.spec import load_spec, properties_by_clause, render_markdown
 
 __all__ = ["generate", "main"]
@@ -315,7 +316,7 @@ def _snippets(site: _Site) -> dict[str, str]:
         datetime(2024, 3, 7, 10, tzinfo=CST), 24)), ("3日，届满日为调休工作日", cal.add_days(date(2024, 10, 9), 3)),
              ("2个月，起算日为月末", cal.add_months(date(2024, 12, 31), 2)),
              (f"3日，{years[-1] + 1}年尚无官方数据", cal.add_days(date(years[-1] + 1, 9, 28), 3))]
-    site.write("event-schema.json", json.dumps(event_json_schema(engine), ensure_ascii=False, indent=2) + "\n")
+    site.write("event-schema.json", json.dumps(event_json_schema(engine.catalog), ensure_ascii=False, indent=2) + "\n")
     example = LegalCalendar([EXAMPLES / "2024.yaml"], use_package=False)  # the example of periods.md must be right
     assert all(example.is_workday(d) == cal.is_workday(d) for d in (date(2024, 9, 29), date(2024, 10, 1)))
     cli, history = StringIO(), str(ROOT / "examples" / "history.jsonl")

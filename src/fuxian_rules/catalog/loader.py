@@ -26,17 +26,11 @@ from pydantic import ValidationError
 
 from fuxian_rules.catalog.notice import NoticeIndex, normalise_text, parse_notice
 from fuxian_rules.catalog.policy import Policy, load_policy
-from fuxian_rules.catalog.vocabulary import (
-    LIST_KINDS,
-    TypeSpec,
-    Unit,
-    located_validation_error,
-    parse_units,
-    parse_vocabulary,
-)
-from fuxian_rules.catalog.yamlsource import Located, read_yaml
+from fuxian_rules.catalog.vocabulary import located_validation_error, parse_units, parse_vocabulary
 from fuxian_rules.errors import CatalogError
 from fuxian_rules.model.rules import EventPattern, RuleFile, RuleSpec
+from fuxian_rules.model.vocabulary import LIST_KINDS, TypeSpec, Unit
+from fuxian_rules.safe_yaml import Located, read_yaml
 
 __all__ = ["Catalog", "LoadedRule", "default_rules_dir", "load_catalog"]
 

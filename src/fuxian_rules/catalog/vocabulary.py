@@ -7,68 +7,23 @@ change. The event models (:mod:`fuxian_rules.model.events`) and the rule-file ch
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from fuxian_rules.catalog.yamlsource import Located
 from fuxian_rules.errors import CatalogError
+from fuxian_rules.model.vocabulary import FieldSpec, TypeSpec, Unit
+from fuxian_rules.safe_yaml import Located
 
 __all__ = ["FieldSpec", "TypeSpec", "Unit", "Vocabulary", "located_validation_error", "parse_units",
            "parse_vocabulary"]
-
-FieldKind = Literal["string", "id", "bool", "int", "date", "unit", "units", "enum", "enums"]
-LIST_KINDS = frozenset({"units", "enums"})
-
-
-class FieldSpec(BaseModel):
-    """One field of an event type's ``data``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: FieldKind
-    required: bool = False
-    default: Any = None
-    values: list[str] | None = None
-
-    def accepts(self, value: Any) -> bool:
-        """Return whether a rule-file ``where`` value fits this field (scalars only)."""
-        if self.kind == "bool":
-            return isinstance(value, bool)
-        if self.kind == "int":
-            return isinstance(value, int) and not isinstance(value, bool)
-        if self.kind in ("enum", "enums"):
-            return isinstance(value, str) and value in (self.values or [])
-        if self.kind == "date":
-            return isinstance(value, dt.date)
-        return isinstance(value, str)
-
-
-class TypeSpec(BaseModel):
-    """One event type."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    title: str
-    fields: dict[str, FieldSpec] = Field(default_factory=dict)
-
 
 class _VocabFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
     types: dict[str, TypeSpec]
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A unit of contract §3."""
-
-    code: str
-    name: str
-    role: str
 
 
 class _UnitSpec(BaseModel):

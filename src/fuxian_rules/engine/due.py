@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from fuxian_rules.calendar.legal import CST, DueDate, LegalCalendar, end_of_day
+from fuxian_rules.calendar.legal import DueDate, LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
+from fuxian_rules.model.time import CST, end_of_day
 
 __all__ = ["Due", "DueDates", "due"]
 

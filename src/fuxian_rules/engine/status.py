@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from fuxian_rules.calendar.legal import CST, LegalCalendar
+from fuxian_rules.calendar.legal import LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
-from fuxian_rules.engine.backends.ir import Activation, construct
+from fuxian_rules.engine.backends.ir import Activation
 from fuxian_rules.engine.due import Due, DueDates, due
+from fuxian_rules.model.construct import construct
 from fuxian_rules.model.events import Event
 from fuxian_rules.model.results import Obligation, Status
+from fuxian_rules.model.time import CST
 
 __all__ = ["CaseEvaluator"]
 
