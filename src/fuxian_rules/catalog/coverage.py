@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fuxian_rules.catalog.loader import Catalog, LoadedRule
 from fuxian_rules.catalog.notice import Clause, NoticeIndex, normalise_text
-from fuxian_rules.catalog.vocabulary import located_validation_error
 from fuxian_rules.errors import CatalogError
-from fuxian_rules.safe_yaml import Located, read_yaml
+from fuxian_rules.model.citation import Citation, notice_clauses
+from fuxian_rules.safe_yaml import Located, located_validation_error, read_yaml
 
 __all__ = ["CoverageRow", "coverage_report", "is_obligation_bearing", "sentence_units"]
 
@@ -103,17 +103,17 @@ def _related(cited: str, clause_id: str) -> bool:
 
 def _clause_rules(rules: Iterable[LoadedRule], clause_id: str) -> set[str]:
     return {lr.spec.id for lr in rules
-            if any(c == f"notice:{clause_id}" or c.startswith(f"notice:{clause_id}.") for c in lr.spec.basis)}
+            if any(c == clause_id or c.startswith(f"{clause_id}.") for c in notice_clauses(lr.spec.basis))}
 
 
 def _sentence_rules(rules: Iterable[LoadedRule], clause_id: str, sentence: str) -> set[str]:
     norm = normalise_text(sentence)
     out = set()
     for lr in rules:
-        cited = [c.removeprefix("notice:") for c in lr.spec.basis if c.startswith("notice:")]
+        cited = notice_clauses(lr.spec.basis)
         if not any(_related(c, clause_id) for c in cited):
             continue
-        texts = [lr.spec.text, *(q for cid, q in lr.spec.quotes.items() if cid.startswith("notice:"))]
+        texts = [lr.spec.text, *(q for cid, q in lr.spec.quotes.items() if Citation.parse(cid).is_notice)]
         if any(normalise_text(t) in norm for t in texts):
             out.add(lr.spec.id)
     return out

@@ -12,11 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from fuxian_rules.errors import CatalogError
 from fuxian_rules.model.vocabulary import FieldSpec, TypeSpec, Unit
-from fuxian_rules.safe_yaml import Located
+from fuxian_rules.safe_yaml import Located, located_validation_error
 
-__all__ = ["FieldSpec", "TypeSpec", "Unit", "Vocabulary", "located_validation_error", "parse_units",
+__all__ = ["FieldSpec", "TypeSpec", "Unit", "Vocabulary", "parse_units",
            "parse_vocabulary"]
 
 class _VocabFile(BaseModel):
@@ -46,22 +45,6 @@ class Vocabulary:
 
     types: dict[str, TypeSpec]
     units: dict[str, Unit]
-
-
-def located_validation_error(exc: ValidationError, src: Located, prefix: tuple[str | int, ...] = ()) -> CatalogError:
-    """Turn the first pydantic error into a :class:`CatalogError` naming file:line and the field."""
-    err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    path = (*prefix, *loc)
-    hint = None
-    if err["type"] == "extra_forbidden":
-        hint = "remove the key or check its spelling"
-    elif err["type"] == "missing":
-        hint = "add the key"
-    msg = err["msg"].removeprefix("Value error, ")
-    return CatalogError(
-        msg, file=src.file, line=src.line_of(path), field=".".join(str(p) for p in path) or None, hint=hint
-    )
 
 
 def parse_vocabulary(src: Located) -> dict[str, TypeSpec]:

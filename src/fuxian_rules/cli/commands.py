@@ -23,13 +23,13 @@ from fuxian_rules.cli.coverage import add_coverage_command
 from fuxian_rules.cli.table import print_table
 from fuxian_rules.engine.engine import Engine
 from fuxian_rules.errors import FuxianRulesError
+from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
+from fuxian_rules.model.labels import STATUS_ZH
 from fuxian_rules.model.results import Result
 
 __all__ = ["main"]
 
-_STATUS_ZH = {"open": "未到期", "fulfilled": "已履行", "fulfilled_late": "逾期履行", "overdue": "逾期",
-              "violated": "违反", "advisory": "提示", "cancelled": "不再适用"}
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -43,7 +43,7 @@ def _print_result(result: Result, fmt: str, out: TextIO) -> None:
         return
     rows = [["case_id", "rule", "holder", "status", "due", "basis"]]
     for o in result.obligations:
-        rows.append([o.case_id, o.rule, o.holder_name, f"{_STATUS_ZH[o.status]} {o.status}",
+        rows.append([o.case_id, o.rule, o.holder_name, f"{STATUS_ZH[o.status].short} {o.status}",
                      (o.due or "—") + (" (provisional)" if o.due_provisional else ""), ", ".join(o.basis)])
     out.write(f"as of {result.as_of}: {len(result.obligations)} obligations, {len(result.rejected)} rejected\n\n")
     if len(rows) > 1:
@@ -125,7 +125,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"案件 {args.case_id} 没有产生任何义务（检查 case_id，或用 --rule 询问某条规则为何未触发）\n")
         return 0
     for o in obligations:
-        out.write(f"== {o.rule} · {_STATUS_ZH[o.status]} ({o.status}) · due {o.due or '—'}\n")
+        out.write(f"== {o.rule} · {STATUS_ZH[o.status].short} ({o.status}) · due {o.due or '—'}\n")
         out.write(o.explanation + "\n")
         for cid in o.basis:
             text = _clause_text(engine, cid)
@@ -137,8 +137,9 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 
 def _clause_text(engine: Engine, cid: str) -> str | None:
     cat = engine.catalog
-    if cid.startswith("notice:"):
-        clause = cat.notice.get(cid.removeprefix("notice:"))
+    cited = Citation.parse(cid)
+    if cited.is_notice:
+        clause = cat.notice.get(cited.article)
         return clause.text.replace("\n", " ") if clause else None
     art = cat.citations.get(cid)
     return str(art["text"]).replace("\n", " ") if art else None
