@@ -194,6 +194,7 @@ def catalogue_with(tmp_path: Path, extra: str) -> Path:
 
 
 EXTRA = """\
+version: 1
 area: extra
 title: 测试
 clauses: ["notice:5.2"]
