@@ -15,7 +15,7 @@ import pytest
 from fuxian_rules import CatalogError, Engine, Obligation, load_catalog
 from helpers import run
 
-RULES = Path(__file__).resolve().parents[1] / "rules"
+RULES = Path(__file__).resolve().parents[2] / "rules"
 J = "joint-meeting"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from fuxian_rules.cli.commands import main
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HISTORY = str(EXAMPLES / "history.jsonl")
 
 
