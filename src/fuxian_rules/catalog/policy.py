@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from fuxian_rules.errors import PolicyError
 from fuxian_rules.model.rules import Period
-from fuxian_rules.safe_yaml import located_validation_error, read_yaml
+from fuxian_rules.safe_yaml import VersionedFile, located_validation_error, read_yaml
 
 __all__ = ["POLICY_PERIOD_KINDS", "Policy", "PolicyTerm", "load_policy"]
 
@@ -40,10 +40,7 @@ class PolicyTerm(BaseModel):
         return self
 
 
-class _PolicyFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: Literal[1]
+class _PolicyFile(VersionedFile):
     terms: dict[str, PolicyTerm]
 
 
