@@ -205,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_coverage_command(sub, common)
     from ._spec import add_spec_command
     add_spec_command(sub, common)
+    from .reports.cli import register as add_report_commands
+    add_report_commands(sub, [common])
     return parser
 
 
