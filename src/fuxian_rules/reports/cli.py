@@ -78,7 +78,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "xlsx":
         from .xlsx import write_xlsx
 
-        write_xlsx(report, args.output)
+        write_xlsx(report, args.output, engine.catalog)
     else:
         if args.format == "html":
             from .html import render_report

@@ -85,6 +85,16 @@ def _counts_sentence(c: Counts) -> str:
     return text
 
 
+def _short_sentence(c: Counts) -> str:
+    """Only the counts that are not zero: one line per clause area stays readable."""
+    parts = [f"产生义务 {c.arisen} 项", f"按期履行率 {rate_text(c)}"]
+    for value, what in ((c.late, "逾期履行"), (c.overdue, "逾期未履行"), (c.pending, "尚未到期"),
+                        (c.violated, "违反禁止性规定"), (c.advisories_open, "待处理提示")):
+        if value:
+            parts.append(f"{what} {value} 项")
+    return "，".join(parts)
+
+
 def _names(rows: list[Row], what: str) -> str:
     return "、".join(f"{r.label}（{what(r)}）" for r in rows)
 
@@ -120,8 +130,8 @@ def bulletin(report: Report, catalog: Catalog) -> list[str]:
             paras.append(f"按期履行率低于全区总体水平（{rate_text(report.total)}）的单位：" + _names(low, lambda r: rate_text(r.counts)) + "。")
     areas = [r for r in report.areas if r.counts.arisen or r.counts.prohibitions or r.counts.advisories]
     if areas:
-        paras.append("分条款看：" + "；".join(
-            f"{r.label}{_counts_sentence(r.counts)}（依据：{'、'.join(r.basis)}）" for r in areas) + "。")
+        paras.append("分条款领域看：")
+        paras += [f"{r.label}：{_short_sentence(r.counts)}（依据：{'、'.join(r.basis)}）。" for r in areas]
     if report.opinions:
         paras.append(f"检察意见的提出、移送与回复事项 {len(report.opinions)} 项，按期办结 "
                      f"{sum(it.status == 'fulfilled' for it in report.opinions)} 项，逾期办结 "
