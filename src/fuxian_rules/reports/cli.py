@@ -113,7 +113,7 @@ def _cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if result.rejected else 0
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],  # noqa: SLF001
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
              parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Add ``report`` and ``digest`` to the ``fuxian-rules`` command line."""
     p = subparsers.add_parser("report", parents=list(parents),

@@ -120,7 +120,8 @@ def build_report(result: Result, events: Iterable[Event], catalog: Catalog, *, p
         result: What ``Engine.evaluate`` returned for these events and ``as_of``.
         events: The accepted events (``Engine.validate``), used only to date each triggering event.
         catalog: The engine's catalogue (``Engine().catalog``): unit names, clause labels, rule kinds.
-        period_from / period_to: The period, inclusive CST days.
+        period_from: First day of the period (CST, inclusive).
+        period_to: Last day of the period (CST, inclusive).
         unit: Restrict the report to the obligations this unit holds.
 
     Raises:

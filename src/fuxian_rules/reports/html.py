@@ -64,7 +64,8 @@ _CHART_INIT = r"""
     yAxis: { type: 'category', inverse: true, data: data.rate.names,
              axisLabel: { width: small ? 96 : 170, overflow: 'truncate' } },
     series: [{ type: 'bar', name: '按期履行率', data: data.rate.values, barMaxWidth: 18,
-               itemStyle: { color: function (p) { return p.value < 60 ? '#c62828' : (p.value < 90 ? '#ef6c00' : '#2e7d32'); } },
+               itemStyle: { color: function (p) {
+                 return p.value < 60 ? '#c62828' : (p.value < 90 ? '#ef6c00' : '#2e7d32'); } },
                label: { show: true, position: 'right', formatter: function (p) { return pct(p.value); } } }]
   });
   make('chart-area', {
@@ -181,7 +182,8 @@ def render_report(report: Report, catalog: Catalog, *, docs_base_url: str | None
                  script_src=script_src, report=report, paragraphs=bulletin(report, catalog), period=_period(report),
                  as_of_text=as_of_text(report), rule_href=_rule_href(docs_base_url),
                  unit_anchor=lambda code: f"#unit-{code}",
-                 items_of=lambda code: [it for it in report.items if it.holder == code], rate_height=_rate_height(report))
+                 items_of=lambda code: [it for it in report.items if it.holder == code],
+                 rate_height=_rate_height(report))
 
 
 def _rate_height(report: Report) -> int:

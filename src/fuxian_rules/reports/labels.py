@@ -11,14 +11,14 @@ from __future__ import annotations
 from fuxian_rules import Catalog
 
 __all__ = [
-    "ARISEN_DEFINITION",
     "AREA_DEFINITION",
+    "ARISEN_DEFINITION",
     "LEGAL_BASIS",
     "MODALITY_ZH",
     "RATE_DEFINITION",
     "STATUS_ZH",
-    "area_of",
     "area_label",
+    "area_of",
     "basis_label",
     "instrument_names",
     "unit_name",
@@ -50,7 +50,8 @@ AREA_DEFINITION = (
 )
 #: Why the office counts at all: the clauses that make it assess the member units.
 LEGAL_BASIS = (
-    ("5.3", "联席会议办公室适时对各成员单位落实年度重点工作任务清单、执行联席会议决议或纪要等工作情况进行督导检查、考核通报"),
+    ("5.3", "联席会议办公室适时对各成员单位落实年度重点工作任务清单、执行联席会议决议或纪要等工作情况"
+            "进行督导检查、考核通报"),
     ("3.11", "将行刑衔接工作纳入法治政府考核"),
     ("2.3", "联席会议办公室设在区司法局，负责日常联络、沟通协调、督办落实等工作"),
 )

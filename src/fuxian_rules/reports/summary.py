@@ -6,6 +6,7 @@ the spreadsheet and the page can never tell the reader two different things.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from fuxian_rules import Catalog
@@ -95,7 +96,7 @@ def _short_sentence(c: Counts) -> str:
     return "，".join(parts)
 
 
-def _names(rows: list[Row], what: str) -> str:
+def _names(rows: list[Row], what: Callable[[Row], str]) -> str:
     return "、".join(f"{r.label}（{what(r)}）" for r in rows)
 
 
@@ -127,7 +128,8 @@ def bulletin(report: Report, catalog: Catalog) -> list[str]:
         low = sorted((r for r in report.units if r.counts.on_time_rate is not None and r.counts.on_time_rate < avg),
                      key=lambda r: (r.counts.on_time_rate or 0.0, r.key))
         if low:
-            paras.append(f"按期履行率低于全区总体水平（{rate_text(report.total)}）的单位：" + _names(low, lambda r: rate_text(r.counts)) + "。")
+            paras.append(f"按期履行率低于全区总体水平（{rate_text(report.total)}）的单位："
+                         + _names(low, lambda r: rate_text(r.counts)) + "。")
     areas = [r for r in report.areas if r.counts.arisen or r.counts.prohibitions or r.counts.advisories]
     if areas:
         paras.append("分条款领域看：")

@@ -37,7 +37,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
-    """An Excel-safe, unique sheet name (at most 31 characters, no []:*?/\\)."""
+    """An Excel-safe, unique sheet name (at most 31 characters, none of the characters Excel forbids)."""
     base = _BAD_SHEET_CHARS.sub("_", name)[:31] or "单位"
     title, n = base, 2
     while title.lower() in used:
@@ -47,7 +47,10 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
-def _table(ws: Worksheet, title: str, period: str, headers: Sequence[str], rows: list[list[object]],
+Value = str | int | float | date | datetime | None
+
+
+def _table(ws: Worksheet, title: str, period: str, headers: Sequence[str], rows: Sequence[Sequence[Value]],
            widths: Sequence[int], formats: dict[int, str] | None = None) -> None:
     ws.cell(1, 1, title).font = Font(bold=True, size=14)
     ws.cell(2, 1, period)
@@ -64,11 +67,11 @@ def _table(ws: Worksheet, title: str, period: str, headers: Sequence[str], rows:
                 cell.alignment = _WRAP
     last = get_column_letter(len(headers))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(len(rows), 1)}"
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2 if len(headers) > 6 else 1)
+    ws.freeze_panes = f"{'B' if len(headers) > 6 else 'A'}{HEADER_ROW + 1}"
 
 
-def _count_rows(rows: list[Row], key: bool = True) -> list[list[object]]:
-    out: list[list[object]] = []
+def _count_rows(rows: list[Row], key: bool = True) -> list[list[Value]]:
+    out: list[list[Value]] = []
     for r in rows:
         rate = r.counts.on_time_rate
         out.append([*((r.key,) if key else ()), r.label, *(getattr(r.counts, a) for a, _ in COLUMNS),
@@ -88,7 +91,7 @@ def _due_cell(it: Item) -> date | datetime | None:
     return it.due_date
 
 
-def _item_rows(items: list[Item]) -> list[list[object]]:
+def _item_rows(items: list[Item]) -> list[list[Value]]:
     return [[it.holder_name, it.holder, it.case_id, it.title, it.area_label, it.rule, it.arisen_on, _due_cell(it),
              status_text(it), "是" if it.provisional else "否", "、".join(it.basis), it.explanation]
             for it in items]
