@@ -255,7 +255,7 @@ def test_every_number_equals_a_count_over_check_json(tmp_path: Path, engine: Any
         else:
             assert rate == pytest.approx(_rate(want), abs=1e-12), code
     areas = _xlsx_rows(xlsx, "按条款")
-    for area, (counts, rate) in areas.items():
+    for area, (counts, _) in areas.items():
         assert counts == exp["areas"].get(area, _zero()), area
     assert set(exp["areas"]) <= set(areas)
     months = _xlsx_rows(xlsx, "按月份")
