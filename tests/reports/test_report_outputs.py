@@ -144,3 +144,18 @@ def test_district_example_covers_every_area_and_member(tmp_path: Path) -> None:
     assert members <= holders
     rates = [r.counts.on_time_rate for r in report.units if r.counts.on_time_rate is not None]
     assert max(rates) == 1.0 and min(rates) < 0.5  # some units diligent, some not
+
+
+def test_same_events_in_any_order_give_the_same_report(tmp_path: Path) -> None:
+    import random
+
+    lines = (ROOT / "examples" / "district-2024.jsonl").read_text(encoding="utf-8").splitlines()
+    random.Random(7).shuffle(lines)
+    shuffled = tmp_path / "shuffled.jsonl"
+    shuffled.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["--from", "2024-01-01", "--to", "2024-12-31", "--format", "md"]
+    first = _run("report", str(ROOT / "examples" / "district-2024.jsonl"), *args)
+    second = _run("report", str(shuffled), *args)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+    assert "逾期未履行" in first.stdout
