@@ -81,6 +81,7 @@ def test_hostile_case_ids_never_become_markup(tmp_path: Path) -> None:
     ([HISTORY, "--to", "2040-01-01"], "report.period-too-long"),
     ([HISTORY, "--to", "2024-13-01"], "report.bad-date"),
     ([HISTORY, "--to", "2024-12-31", "--format", "xlsx"], "report.output-required"),
+    ([HISTORY, "--to", "2024-12-31", "--unit", "a|b<x>"], "report.bad-unit"),
 ])
 def test_bad_requests_fail_with_a_stable_code(args: list[str], code: str) -> None:
     full = ["report", *args] if "--to" in args else ["report", *args, "--to", "2024-12-31"]

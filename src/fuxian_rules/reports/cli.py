@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -24,6 +25,15 @@ from .reminders import digest
 __all__ = ["register"]
 
 _MAX_LINE = 1 << 20
+#: Unit codes as contract §3 writes them (the same syntax events use).
+_UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
+
+
+def _unit(value: str | None) -> str | None:
+    if value is not None and not _UNIT_CODE.match(value):
+        raise ReportError("report.bad-unit", "not a unit code (lower-case letters, digits, _ . -)", field="unit",
+                          hint="for example urban_management; see rules/units.yaml")
+    return value
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -63,6 +73,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     if args.events is None:
         raise ReportError("report.no-events", "give the events file", field="events")
     period_from, period_to = _day(args.period_from, "from"), _day(args.period_to, "to")
+    unit = _unit(args.unit)
     check_period(period_from, period_to)
     if args.format == "xlsx" and args.output is None:
         raise ReportError("report.output-required", "an Excel workbook needs a file name", field="output",
@@ -74,7 +85,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         engine.close()
     report = build_report(result, events, engine.catalog, period_from=period_from, period_to=period_to,
-                          unit=args.unit)
+                          unit=unit)
     if args.format == "xlsx":
         from .xlsx import write_xlsx
 
@@ -98,6 +109,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
+    unit = _unit(args.unit)
+    assert unit is not None  # --unit is required
     as_of = args.as_of or datetime.now(CST).isoformat()
     parse_as_of(as_of)  # a bad --as-of fails here with the library's own message
     engine = _engine(args)
@@ -105,7 +118,7 @@ def _cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
         result = engine.evaluate_file(args.events, as_of)
     finally:
         engine.close()
-    got = digest(result, args.unit, args.days, engine.calendar, catalog=engine.catalog)
+    got = digest(result, unit, args.days, engine.calendar, catalog=engine.catalog)
     if args.format == "json":
         out.write(json.dumps(got.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:

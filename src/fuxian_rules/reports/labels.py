@@ -46,7 +46,7 @@ RATE_DEFINITION = (
     "分母为零（本期没有已届期限或已完成的义务）时记为“不适用”。尚未到期、不再适用的义务不计入。"
 )
 AREA_DEFINITION = (
-    "条款领域按义务依据中列出的第一条通知条款归类，取至“项”一级（如 notice:2.3.1 归入二（三））。"
+    "条款领域按义务依据中列出的第一条通知条款归类，取至“项”一级（如依据为通知二（三）1 的，归入二（三））。"
 )
 #: Why the office counts at all: the clauses that make it assess the member units.
 LEGAL_BASIS = (

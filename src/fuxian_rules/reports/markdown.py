@@ -46,7 +46,7 @@ def render_markdown(report: Report, catalog: Catalog) -> str:
     out = [f"# 府检联动工作考核情况（{cn_date(report.period_from)}至{cn_date(report.period_to)}）", "",
            f"范围：{scope}。依据：惠政文〔2024〕22号。", "", "## 一、考核通报摘要", ""]
     for p in bulletin(report, catalog):
-        out += [p, ""]
+        out += [p.replace("<", "&lt;").replace(">", "&gt;"), ""]
     out += ["## 二、各单位情况", "", *_count_table("单位", report.units), ""]
     out += ["## 三、分条款情况", "", *_count_table("条款领域", report.areas, with_basis=True), ""]
     out += ["## 四、逐月情况（按义务产生月份）", "", *_count_table("月份", report.months), ""]
