@@ -22,7 +22,7 @@ from fuxian_rules import Catalog
 
 from .compute import CST
 from .model import Item, Report, Row
-from .summary import COLUMNS, RATE_TITLE, bulletin, cn_date, definitions, status_text
+from .summary import COLUMNS, RATE_TITLE, as_of_text, bulletin, cn_date, definitions, status_text
 
 __all__ = ["HEADER_ROW", "ITEM_HEADERS", "write_xlsx"]
 
@@ -114,7 +114,7 @@ def write_xlsx(report: Report, path: str | Path, catalog: Catalog | None = None)
     wb.properties.creator = "fuxian_rules"
     wb.properties.title = "府检联动工作考核"
     wb.properties.created = wb.properties.modified = created
-    period = f"统计期间：{cn_date(report.period_from)}至{cn_date(report.period_to)}；状态统计截至 {report.as_of}"
+    period = f"统计期间：{cn_date(report.period_from)}至{cn_date(report.period_to)}；状态统计截至{as_of_text(report)}"
     used: set[str] = set()
     counts_head = [t for _, t in COLUMNS]
 
@@ -142,7 +142,8 @@ def write_xlsx(report: Report, path: str | Path, catalog: Catalog | None = None)
         _table(ws, "考核通报摘要", period, ["内容"], [[p] for p in bulletin(report, catalog)], (120,))
     ws = wb.create_sheet(_sheet_title("统计口径", used))
     rc = report.receipt
-    notes = [*definitions(), f"计算凭据：fuxian_rules {rc.get('library_version')}，规则库 {rc.get('catalog_sha256')}，"
+    notes = [*definitions(), "本期没有任何义务的单位只在“汇总”表中列出，不单设明细表。",
+             f"计算凭据：fuxian_rules {rc.get('library_version')}，规则库 {rc.get('catalog_sha256')}，"
              f"部署政策 {rc.get('policy_sha256')}（{rc.get('policy_source')}），日历 {rc.get('calendar')}，"
              f"计算引擎 {rc.get('backend')}"]
     _table(ws, "统计口径与计算凭据", period, ["说明"], [[n] for n in notes], (120,))
