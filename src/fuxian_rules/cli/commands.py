@@ -27,6 +27,7 @@ from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
 from fuxian_rules.model.labels import STATUS_ZH
 from fuxian_rules.model.results import Result
+from fuxian_rules.reports.cli import register as add_report_commands
 
 __all__ = ["main"]
 
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of events")
     p.set_defaults(func=_cmd_schema)
     add_coverage_command(sub, common)
+    add_report_commands(sub, [common])
     return parser
 
 
