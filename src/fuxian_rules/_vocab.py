@@ -64,11 +64,13 @@ class _VocabFile(BaseModel):
 
 @dataclass(frozen=True)
 class Unit:
-    """A unit of contract §3."""
+    """A unit of contract §3 (``kind`` and ``supervisor`` for a district's own units, see ``_district``)."""
 
     code: str
     name: str
     role: str
+    kind: str | None = None
+    supervisor: str | None = None
 
 
 class _UnitSpec(BaseModel):
