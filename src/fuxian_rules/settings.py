@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._yamlsrc import read_yaml
-from .errors import LoadError, RunError
+from fuxian_rules.catalog.yamlsource import read_yaml
+from fuxian_rules.errors import LoadError, RunError
 
 __all__ = ["ENV", "Settings", "load_settings"]
 

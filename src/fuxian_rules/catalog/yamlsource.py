@@ -1,0 +1,146 @@
+"""Safe, line-aware YAML reading for the files a deployment supplies.
+
+Rule files, the unit registry and the policy file come from other systems and must be treated as
+untrusted. This reader uses only PyYAML's *safe* composer, refuses aliases and anchors (the classic
+"billion laughs" bomb) and duplicate keys (YAML silently keeps the last one, which would hide an
+editing mistake in a legal text), and records the line of every value so that later validation
+errors can say ``file:line``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from fuxian_rules.errors import LoadError
+
+__all__ = ["Located", "read_yaml"]
+
+#: Files larger than this are refused before parsing: no rule file is anywhere near it.
+MAX_BYTES = 2 * 1024 * 1024
+#: Nesting deeper than this is refused: rule files are a few levels deep.
+MAX_DEPTH = 32
+
+
+@dataclass
+class Located:
+    """A parsed YAML document with the line of each value.
+
+    Attributes:
+        data: The plain Python value (dicts, lists, str, int, float, bool, None, date).
+        file: The file name used in error messages.
+        lines: Maps a path (tuple of keys and list indexes) to the 1-based line where its value starts.
+    """
+
+    data: Any
+    file: str
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        """Return the line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) -> Located:
+    """Parse one YAML document safely, raising ``error`` (a :class:`LoadError`) with file:line.
+
+    Args:
+        text: The file's contents. Bytes must be UTF-8.
+        file: The name to show in errors.
+        error: The subclass of :class:`LoadError` to raise, so that a policy file's problems are
+            :class:`~fuxian_rules.errors.PolicyError` and so on.
+    """
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise error(
+                f"not valid UTF-8 at byte {exc.start}",
+                file=file,
+                line=exc.object[: exc.start].count(b"\n") + 1,
+                hint="save the file as UTF-8",
+            ) from None
+    if len(text) > MAX_BYTES:
+        raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up")
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise error(
+                    "YAML anchors and aliases are not allowed",
+                    file=file,
+                    line=event.start_mark.line + 1 if event.start_mark else None,
+                    hint="write the value out in full",
+                )
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise error(f"YAML syntax error: {exc.problem or exc}", file=file, line=line) from None
+    except yaml.reader.ReaderError as exc:  # a control character: not "marked", but its position is known
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise error(f"control character U+{code:04X} is not allowed in YAML", file=file, line=line,
+                    hint="remove the control character") from None
+    except yaml.YAMLError as exc:
+        raise error(f"YAML error: {exc}", file=file) from None
+    located = Located(data=None, file=file)
+    if node is None:
+        located.lines[()] = 1  # an empty document: errors about it point at line 1
+        return located
+    located.data = _build(node, (), located, error, 0)
+    return located
+
+
+_SCALARS = yaml.SafeLoader(stream="")
+
+
+def _build(
+    node: yaml.Node,
+    path: tuple[str | int, ...],
+    out: Located,
+    error: type[LoadError],
+    depth: int,
+) -> Any:
+    line = node.start_mark.line + 1
+    out.lines[path] = line
+    if depth > MAX_DEPTH:
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=out.file, line=line)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                raise error(
+                    "mapping keys must be plain strings (no merge keys)", file=out.file, line=key_line
+                )
+            try:
+                key = str(_SCALARS.construct_object(key_node, deep=True))
+            except (yaml.YAMLError, ValueError) as exc:
+                raise error(f"bad key: {exc}", file=out.file, line=key_line) from None
+            if key in result:
+                raise error(
+                    f"duplicate key {key!r}",
+                    file=out.file,
+                    line=key_line,
+                    field=".".join(str(p) for p in (*path, key)),
+                    hint="YAML keeps only the last one; remove or rename the other",
+                )
+            result[key] = _build(value_node, (*path, key), out, error, depth + 1)
+            out.lines[(*path, key)] = key_line  # point errors at the key, where a reader looks
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(v, (*path, i), out, error, depth + 1) for i, v in enumerate(node.value)]
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            return _SCALARS.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2024-02-30
+            raise error(f"bad scalar: {exc}", file=out.file, line=line, hint="dates are written YYYY-MM-DD") from None
+    raise error("unsupported YAML node (aliases are not allowed)", file=out.file, line=line)

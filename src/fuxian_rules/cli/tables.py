@@ -1,0 +1,98 @@
+"""Tables and text for people at a terminal: fit the window, Chinese headers, names instead of codes.
+
+The command line used to print tables as wide as their longest cell (241 to 366 columns), so every row
+wrapped two or three times in an ordinary window. Here each table knows its window width; ``rich`` lays
+the columns out in terminal cells (a Chinese character takes two), wraps the long text columns, and when
+even the narrowest layout does not fit, the columns a reader can most easily do without are dropped
+first (their data stays in ``--format json``). Machine output never passes through this module.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TextIO
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fuxian_rules.calendar.zhtime import as_of_text
+
+__all__ = ["Column", "console_for", "due_text", "print_table", "print_text"]
+
+#: Width used when the output is not a terminal and ``COLUMNS`` is not set (a file, a pipe).
+DEFAULT_WIDTH = 100
+_MIN_WIDTH = 40
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    Attributes:
+        header: The Chinese header.
+        keep: How much the column matters: when the table cannot fit, the lowest ``keep`` goes first.
+        min_width: Cells the column needs to stay readable; columns are dropped until these fit.
+        wrap: Whether the column's text may wrap over several lines (else it is cut with "…").
+    """
+
+    header: str
+    keep: int
+    min_width: int
+    wrap: bool = True
+
+
+def console_for(out: TextIO, width: int | None = None) -> Console:
+    """A console writing to ``out`` as wide as the terminal (``COLUMNS`` wins; 100 when unknown)."""
+    if width is None:
+        env = os.environ.get("COLUMNS", "")
+        if env.isdigit() and int(env) > 0:
+            width = int(env)
+        elif out.isatty() if hasattr(out, "isatty") else False:
+            width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+        else:
+            width = DEFAULT_WIDTH
+    return Console(file=out, width=max(_MIN_WIDTH, width), highlight=False, markup=False, emoji=False,
+                   soft_wrap=False, no_color=not (out.isatty() if hasattr(out, "isatty") else False))
+
+
+def _fitting(columns: Sequence[Column], width: int) -> list[int]:
+    """Indexes of the columns to show: drop the least important until the minimum widths fit."""
+    shown = list(range(len(columns)))
+    while len(shown) > 1 and sum(columns[i].min_width for i in shown) + 2 * (len(shown) - 1) > width:
+        shown.remove(min(shown, key=lambda i: (columns[i].keep, -i)))
+    return shown
+
+
+def print_table(console: Console, columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> list[str]:
+    """Print the rows under Chinese headers, fitted to the console; return the headers of dropped columns."""
+    shown = _fitting(columns, console.width)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False, expand=False,
+                  header_style="bold")
+    for i in shown:
+        c = columns[i]
+        table.add_column(c.header, min_width=min(c.min_width, console.width), no_wrap=not c.wrap,
+                         overflow="fold" if c.wrap else "ellipsis")
+    for row in rows:
+        table.add_row(*(Text(row[i]) for i in shown))
+    console.print(table)
+    return [c.header for i, c in enumerate(columns) if i not in shown]
+
+
+def print_text(console: Console, text: str, indent: int = 0) -> None:
+    """Print plain text (never read as markup), wrapped to the console, each line indented by ``indent``."""
+    for line in text.splitlines() or [""]:
+        console.print(Text(" " * indent + line), overflow="fold", crop=True)
+
+
+def due_text(due: str | None, provisional: bool) -> str:
+    """A due date as people read it: ``2024-07-08``, or ``2024-05-07 24:00`` for an instant at midnight."""
+    if not due:
+        return "—"
+    shown = due if "T" not in due else as_of_text(datetime.fromisoformat(due))
+    return shown + ("（暂定）" if provisional else "")
