@@ -221,15 +221,9 @@ def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         out.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n")
     else:
-        from fuxian_rules.cli.commands import _table  # imported here: _cli imports this module
+        from fuxian_rules.cli.views import print_coverage  # imported here: the CLI imports this module
 
-        table = [["clause", "kind", "status", "rules", "text / reason"]]
-        for r in rows:
-            shown = ", ".join(r.rules[:3]) + (f" …(+{len(r.rules) - 3})" if len(r.rules) > 3 else "")
-            text = r.text if len(r.text) <= 30 else r.text[:29] + "…"
-            table.append([r.label, r.kind, r.status, shown or "—", f"{text} — {r.reason}" if r.reason else text])
-        _table(table, out)
-        out.write("\n" + _summary(rows) + "\n")
+        print_coverage(rows, _summary(rows), out)
     return 1 if any(r.status == "unclassified" for r in rows) else 0
 
 

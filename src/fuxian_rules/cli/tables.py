@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TextIO
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -28,6 +29,7 @@ __all__ = ["Column", "console_for", "due_text", "print_table", "print_text"]
 #: Width used when the output is not a terminal and ``COLUMNS`` is not set (a file, a pipe).
 DEFAULT_WIDTH = 100
 _MIN_WIDTH = 40
+_GAP = 3  # between two columns: the right padding, the (blank) rule, the left padding
 
 
 @dataclass(frozen=True)
@@ -61,23 +63,43 @@ def console_for(out: TextIO, width: int | None = None) -> Console:
                    soft_wrap=False, no_color=not (out.isatty() if hasattr(out, "isatty") else False))
 
 
-def _fitting(columns: Sequence[Column], width: int) -> list[int]:
-    """Indexes of the columns to show: drop the least important until the minimum widths fit."""
+def _layout(columns: Sequence[Column], rows: list[Sequence[str]], width: int) -> tuple[list[int], dict[int, int]]:
+    """Which columns to show and how wide.
+
+    Natural widths when they fit. Otherwise wrappable columns first shrink to what nine rows in ten need
+    (one long case id should not take a column's width from every row), then, least important first, to
+    their minimum; when even that does not fit, the least important column is dropped and all is redone.
+    """
+    cells = [[max((cell_len(x) for x in r[i].splitlines()), default=0) for r in rows] for i in range(len(columns))]
+    natural = [max([cell_len(c.header), *cells[i]]) for i, c in enumerate(columns)]
+    usual = [max(cell_len(c.header), sorted(cells[i])[(len(cells[i]) * 9) // 10] if cells[i] else 0)
+             for i, c in enumerate(columns)]
     shown = list(range(len(columns)))
-    while len(shown) > 1 and sum(columns[i].min_width for i in shown) + 2 * (len(shown) - 1) > width:
-        shown.remove(min(shown, key=lambda i: (columns[i].keep, -i)))
-    return shown
+    while True:
+        widths = {i: natural[i] for i in shown}
+        excess = sum(widths.values()) + _GAP * (len(shown) - 1) - width
+        by_keep = sorted(shown, key=lambda i: (columns[i].keep, -i))
+        for floor_of in (lambda i: max(usual[i], columns[i].min_width), lambda i: columns[i].min_width):
+            for i in by_keep:
+                if excess <= 0 or not columns[i].wrap:
+                    continue
+                cut = max(0, min(excess, widths[i] - min(natural[i], floor_of(i))))
+                widths[i] -= cut
+                excess -= cut
+        if excess <= 0 or len(shown) == 1:
+            return shown, widths
+        shown.remove(by_keep[0])
 
 
 def print_table(console: Console, columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> list[str]:
     """Print the rows under Chinese headers, fitted to the console; return the headers of dropped columns."""
-    shown = _fitting(columns, console.width)
+    rows = list(rows)
+    shown, widths = _layout(columns, rows, console.width)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False, expand=False,
                   header_style="bold")
     for i in shown:
         c = columns[i]
-        table.add_column(c.header, min_width=min(c.min_width, console.width), no_wrap=not c.wrap,
-                         overflow="fold" if c.wrap else "ellipsis")
+        table.add_column(c.header, width=widths[i], no_wrap=not c.wrap, overflow="fold" if c.wrap else "ellipsis")
     for row in rows:
         table.add_row(*(Text(row[i]) for i in shown))
     console.print(table)

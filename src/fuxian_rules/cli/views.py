@@ -44,10 +44,12 @@ def print_check(result: Any, out: TextIO, basis_label: Callable[[str], str] = st
     at = as_of_text(datetime.fromisoformat(result.as_of))
     print_text(console, f"截至 {at}：{len(result.obligations)} 项义务，{len(result.rejected)} 个事件被拒绝")
     if result.obligations:
-        columns = [Column("案件", 9, 10), Column("规则", 8, 16), Column("义务人", 7, 10), Column("状态", 10, 8, False),
-                   Column("届满", 6, 10), Column("依据", 1, 12)]
+        columns = [Column("案件", 9, 12), Column("规则", 8, 20), Column("义务人", 5, 10), Column("状态", 10, 8, False),
+                   Column("届满", 6, 10), Column("条款", 2, 14)]
+        # the notice's clauses only: the national articles are in the explanation (explain) and the JSON
         rows = [[o.case_id, o.rule, o.holder_name, STATUS_ZH.get(o.status, o.status),
-                 due_text(o.due, o.due_provisional), "、".join(dict.fromkeys(basis_label(b) for b in o.basis))]
+                 due_text(o.due, o.due_provisional),
+                 "、".join(dict.fromkeys(basis_label(b) for b in o.basis if b.startswith("notice:"))) or "—"]
                 for o in result.obligations]
         console.print()
         note = _dropped_note(print_table(console, columns, rows))
@@ -69,7 +71,8 @@ def print_check(result: Any, out: TextIO, basis_label: Callable[[str], str] = st
     policy = "内置默认" if rc.policy_source == "default" else rc.policy_source
     units = getattr(rc, "units_sha256", None)
     print_text(console, f"凭据：fuxian_rules {rc.library_version} · 引擎 {rc.backend}"
-                        f" · 规则目录 {rc.catalog_sha256[:12]} · 部署政策 {rc.policy_sha256[:12]}（{policy}）· 节假日数据 {years}"
+                        f" · 规则目录 {rc.catalog_sha256[:12]} · 部署政策 {rc.policy_sha256[:12]}（{policy}）"
+                        f" · 节假日数据 {years}"
                         + (f" · 单位名录 {units[:12]}" if units else ""))
     if rc.backend_note:
         print_text(console, f"说明：{rc.backend_note}")
@@ -96,10 +99,11 @@ def period_text(period: Any) -> str:
 def print_rules(rules: Iterable[Any], summary: str, out: TextIO, basis_label: Callable[[str], str] = str) -> None:
     """The ``rules`` table: id, kind, period, basis and the rule in Chinese."""
     console = console_for(out)
-    columns = [Column("规则", 9, 16), Column("类型", 6, 4, False), Column("期限", 5, 8), Column("依据", 2, 10),
+    columns = [Column("规则", 9, 20), Column("类型", 6, 4, False), Column("期限", 5, 8), Column("条款", 2, 14),
                Column("内容", 8, 20)]
     rows = [[r.spec.id, MODALITY_ZH.get(r.spec.modality, r.spec.modality), period_text(r.spec.period),
-             "、".join(dict.fromkeys(basis_label(b) for b in r.spec.basis)), r.spec.title] for r in rules]
+             "\n".join(dict.fromkeys(basis_label(b) for b in r.spec.basis if b.startswith("notice:"))) or "—",
+             r.spec.title] for r in rules]
     note = _dropped_note(print_table(console, columns, rows))
     print_text(console, summary + note)
 
@@ -108,10 +112,10 @@ def print_coverage(rows: Sequence[_CoverageRow], summary: str, out: TextIO) -> N
     """The ``coverage`` table: each clause and obligation-bearing sentence, how it is handled, by which rules."""
     console = console_for(out)
     columns = [Column("条款", 9, 6), Column("层级", 3, 4, False), Column("处理", 8, 8, False),
-               Column("规则", 5, 16), Column("原文 / 理由", 7, 20)]
+               Column("规则", 5, 24), Column("原文 / 理由", 7, 20)]
     table = []
     for r in rows:
-        shown = "、".join(r.rules[:3]) + (f" 等 {len(r.rules)} 条" if len(r.rules) > 3 else "")
+        shown = "\n".join(r.rules[:3]) + (f"\n等 {len(r.rules)} 条" if len(r.rules) > 3 else "")
         text = r.text if len(r.text) <= 30 else r.text[:29] + "…"
         table.append([r.label, "条" if r.kind == "clause" else "句", COVERAGE_ZH.get(r.status, r.status),
                       shown or "—", f"{text} —— {r.reason}" if r.reason else text])
