@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fuxian_rules.catalog.yamlsource import read_yaml
 from fuxian_rules.errors import LoadError, RunError
+from fuxian_rules.safe_yaml import read_yaml
 
 __all__ = ["ENV", "Settings", "load_settings"]
 

@@ -26,9 +26,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from fuxian_rules.catalog.loader import Catalog
-from fuxian_rules.catalog.vocabulary import Unit, located_validation_error
-from fuxian_rules.catalog.yamlsource import read_yaml
 from fuxian_rules.errors import CatalogError, RunError
+from fuxian_rules.model.vocabulary import Unit
+from fuxian_rules.safe_yaml import located_validation_error, read_yaml
 
 __all__ = ["DistrictUnits", "load_district_units", "restrict_areas"]
 

@@ -21,19 +21,18 @@ from difflib import get_close_matches
 from typing import Any, BinaryIO, TextIO
 
 from fuxian_rules import __version__
-from fuxian_rules.catalog.coverage import add_coverage_command
-from fuxian_rules.cli.tables import console_for, print_text
-from fuxian_rules.cli.views import STATUS_ZH, print_check, print_explain, print_rules
+from fuxian_rules.catalog.schema import event_json_schema
+from fuxian_rules.cli.coverage import add_coverage_command
+from fuxian_rules.cli.table import console_for, print_text
+from fuxian_rules.cli.views import print_check, print_explain, print_rules
 from fuxian_rules.engine.engine import Engine
 from fuxian_rules.errors import FuxianRulesError, RunError
+from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
 from fuxian_rules.model.results import Result
 from fuxian_rules.settings import load_settings
 
 __all__ = ["main"]
-
-_STATUS_ZH = STATUS_ZH  # kept for callers of the old name (the docs generator)
-
 
 def _events_input(path: str) -> contextlib.AbstractContextManager[BinaryIO]:
     """The events file opened for reading bytes; ``-`` is standard input (left open afterwards)."""
@@ -52,7 +51,8 @@ def _engine(args: argparse.Namespace) -> Engine:
 def _basis_label(engine: Engine) -> Callable[[str], str]:
     """A citation as legal staff name it in a table: ``通知三（十一）`` for the notice, else its id."""
     def label(cid: str) -> str:
-        clause = engine.catalog.notice.get(cid.removeprefix("notice:")) if cid.startswith("notice:") else None
+        cited = Citation.parse(cid)
+        clause = engine.catalog.notice.get(cited.article) if cited.is_notice else None
         return f"通知{clause.label}" if clause is not None else cid
     return label
 
@@ -129,18 +129,17 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 
 def _clause_text(engine: Engine, cid: str) -> str | None:
     cat = engine.catalog
-    if cid.startswith("notice:"):
-        clause = cat.notice.get(cid.removeprefix("notice:"))
+    cited = Citation.parse(cid)
+    if cited.is_notice:
+        clause = cat.notice.get(cited.article)
         return clause.text.replace("\n", " ") if clause else None
     art = cat.citations.get(cid)
     return str(art["text"]).replace("\n", " ") if art else None
 
 
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
-    from fuxian_rules.catalog.schema import event_json_schema
-
     engine = _engine(args)
-    out.write(json.dumps(event_json_schema(engine), ensure_ascii=False, indent=2) + "\n")
+    out.write(json.dumps(event_json_schema(engine.catalog), ensure_ascii=False, indent=2) + "\n")
     return 0
 
 

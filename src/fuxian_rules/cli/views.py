@@ -12,17 +12,20 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TextIO
 
-from fuxian_rules.calendar.zhtime import as_of_text
-from fuxian_rules.cli.tables import Column, console_for, due_text, print_table, print_text
+from fuxian_rules.cli.table import Column, console_for, due_text, print_table, print_text
+from fuxian_rules.model.labels import MODALITY_ZH, STATUS_ZH
+from fuxian_rules.model.zhtime import as_of_text
 
-__all__ = ["STATUS_ZH", "print_check", "print_coverage", "print_explain", "print_rules"]
+__all__ = ["print_check", "print_coverage", "print_explain", "print_rules"]
 
-STATUS_ZH = {"open": "未到期", "fulfilled": "已履行", "fulfilled_late": "逾期履行", "overdue": "逾期",
-             "violated": "违反", "advisory": "提示", "cancelled": "不再适用"}
-MODALITY_ZH = {"obligation": "义务", "prohibition": "禁止", "permission": "提示"}
 COVERAGE_ZH = {"encoded": "已编码", "advisory": "提示性", "not machine-checkable": "不可核验",
                "unclassified": "未分类"}
 _UNIT_ZH = {"hours": "小时", "days": "日", "working_days": "个工作日", "months": "个月", "years": "年"}
+
+
+def _status(status: str) -> str:
+    label = STATUS_ZH.get(status)  # type: ignore[call-overload]
+    return label.short if label is not None else status
 
 
 class _CoverageRow(Protocol):
@@ -47,7 +50,7 @@ def print_check(result: Any, out: TextIO, basis_label: Callable[[str], str] = st
         columns = [Column("案件", 9, 12), Column("规则", 8, 20), Column("义务人", 5, 10), Column("状态", 10, 8, False),
                    Column("届满", 6, 10), Column("条款", 2, 14)]
         # the notice's clauses only: the national articles are in the explanation (explain) and the JSON
-        rows = [[o.case_id, o.rule, o.holder_name, STATUS_ZH.get(o.status, o.status),
+        rows = [[o.case_id, o.rule, o.holder_name, _status(o.status),
                  due_text(o.due, o.due_provisional),
                  "、".join(dict.fromkeys(basis_label(b) for b in o.basis if b.startswith("notice:"))) or "—"]
                 for o in result.obligations]
@@ -58,7 +61,7 @@ def print_check(result: Any, out: TextIO, basis_label: Callable[[str], str] = st
         counts: dict[str, int] = {}
         for o in result.obligations:
             counts[o.status] = counts.get(o.status, 0) + 1
-        print_text(console, "合计：" + "，".join(f"{STATUS_ZH.get(k, k)} {v}" for k, v in sorted(counts.items())))
+        print_text(console, "合计：" + "，".join(f"{_status(k)} {v}" for k, v in sorted(counts.items())))
     if result.rejected:
         console.print()
         print_text(console, "被拒绝的事件：")
@@ -101,7 +104,7 @@ def print_rules(rules: Iterable[Any], summary: str, out: TextIO, basis_label: Ca
     console = console_for(out)
     columns = [Column("规则", 9, 20), Column("类型", 6, 4, False), Column("期限", 5, 8), Column("条款", 2, 14),
                Column("内容", 8, 20)]
-    rows = [[r.spec.id, MODALITY_ZH.get(r.spec.modality, r.spec.modality), period_text(r.spec.period),
+    rows = [[r.spec.id, MODALITY_ZH[r.spec.modality][:2], period_text(r.spec.period),
              "\n".join(dict.fromkeys(basis_label(b) for b in r.spec.basis if b.startswith("notice:"))) or "—",
              r.spec.title] for r in rules]
     note = _dropped_note(print_table(console, columns, rows))
@@ -130,7 +133,7 @@ def print_explain(case_id: str, obligations: Sequence[Any], clause_text: Callabl
     console = console_for(out)
     cited: dict[str, None] = {}
     for o in obligations:
-        status = STATUS_ZH.get(o.status, o.status)
+        status = _status(o.status)
         print_text(console, f"== {o.rule} · {status} · 届满 {due_text(o.due, o.due_provisional)}")
         print_text(console, o.explanation)
         console.print()

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from fuxian_rules.calendar.legal import CST, DueDate, LegalCalendar, end_of_day
-from fuxian_rules.calendar.zhtime import zh_date, zh_dates, zh_instant
+from fuxian_rules.calendar.legal import DueDate, LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
+from fuxian_rules.model.time import CST, end_of_day
+from fuxian_rules.model.zhtime import zh_date, zh_dates, zh_instant
 
 __all__ = ["Due", "DueDates", "due"]
 
@@ -36,7 +37,7 @@ class Due(NamedTuple):
 
 def due(text: str | None, end: datetime | None, day: date | None, at: datetime | None, provisional: bool,
         steps: tuple[str, ...], terms: tuple[str, ...] = ()) -> Due:
-    """Build a :class:`Due`, writing its explanation line (dates as a person writes them, see ``calendar.zhtime``)."""
+    """Build a :class:`Due`, writing its explanation line (dates as a person writes them, see ``model.zhtime``)."""
     until = f"{zh_date(day)} 24时" if day is not None else zh_instant(at) if at is not None else ""
     return Due(text, end, day, at, provisional, steps, terms,
                "期限：" + join_steps(steps) + (f"。届满：{until}前" if until else "。"))

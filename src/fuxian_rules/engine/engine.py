@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from fuxian_rules.calendar.legal import LegalCalendar, end_of_day
+from fuxian_rules.calendar.legal import LegalCalendar
 from fuxian_rules.catalog.district import DistrictUnits, load_district_units, restrict_areas
 from fuxian_rules.catalog.loader import Catalog, load_catalog
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, compile_catalog, flatten
@@ -32,8 +32,10 @@ from fuxian_rules.engine.backends.reference import ReferenceBackend
 from fuxian_rules.engine.explain import why as explain_why
 from fuxian_rules.engine.status import CaseEvaluator
 from fuxian_rules.errors import BackendError, RunError
-from fuxian_rules.model.events import EARLIEST, LATEST, Event, EventReader, Rejection, read_jsonl
+from fuxian_rules.model.events import Event, EventReader, Rejection, read_jsonl
 from fuxian_rules.model.results import Obligation, Receipt, Result
+from fuxian_rules.model.time import EARLIEST, LATEST, end_of_day
+from fuxian_rules.model.version import library_version
 
 __all__ = ["Backend", "CaseResult", "Engine", "Ingestion", "event_digest", "parse_as_of"]
 
@@ -214,11 +216,9 @@ class Engine:
 
     def receipt(self, note: str | None = None) -> Receipt:
         """The receipt every result carries."""
-        from fuxian_rules import __version__
-
         notes = [n for n in (self._backend_note, note) if n]
         return Receipt(
-            library_version=__version__,
+            library_version=library_version(),
             catalog_sha256=self.catalog.sha256,
             policy_sha256=self.catalog.policy.sha256,
             policy_source="default" if self.catalog.policy.is_default else self.catalog.policy.source,

@@ -14,21 +14,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from fuxian_rules.calendar.legal import CST, LegalCalendar
-from fuxian_rules.calendar.zhtime import zh_date, zh_dates, zh_instant
+from fuxian_rules.calendar.legal import LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
-from fuxian_rules.engine.backends.ir import Activation, construct
+from fuxian_rules.engine.backends.ir import Activation
 from fuxian_rules.engine.due import Due, DueDates, due
+from fuxian_rules.model.citation import Citation
+from fuxian_rules.model.construct import construct
 from fuxian_rules.model.events import Event
+from fuxian_rules.model.labels import STATUS_ZH
 from fuxian_rules.model.results import Obligation, Status
+from fuxian_rules.model.time import CST
+from fuxian_rules.model.zhtime import zh_date, zh_dates, zh_instant
 
 __all__ = ["CaseEvaluator"]
 
 _MODALITY_ZH = {"obligation": "义务", "prohibition": "禁止性规定", "permission": "可以（提示）"}
-_STATUS_ZH = {
-    "open": "未到期（尚未履行）", "fulfilled": "已按期履行", "fulfilled_late": "已履行但逾期",
-    "overdue": "已逾期未履行", "violated": "已违反", "advisory": "提示", "cancelled": "已不再适用",
-}
 
 
 @dataclass(slots=True)
@@ -327,7 +327,7 @@ class CaseEvaluator:
             probe = _Instance(cr, src.case_id, src.anchor, list(src.trigger_ids), dict(src.context), src.breach,
                               src.breach.astimezone(CST).date(), False,
                               f"规则 {src.rule.spec.id}（{src.rule.spec.title}）于 "
-                              f"{zh_instant(src.breach)} {_STATUS_ZH[src.status]}")
+                              f"{zh_instant(src.breach)} {STATUS_ZH[src.status].sentence}")
             holder = self._holder(probe)
             if holder not in best and self._valid_on(cr, probe.start_day):
                 best[holder] = probe
@@ -362,11 +362,12 @@ class CaseEvaluator:
         })
 
     def _cite(self, cid: str) -> str:
-        if cid.startswith("notice:"):
-            clause = self.catalog.notice.get(cid.removeprefix("notice:"))
+        cited = Citation.parse(cid)
+        if cited.is_notice:
+            clause = self.catalog.notice.get(cited.article)
             return f"通知{clause.label}" if clause is not None else cid
-        name = str(self.catalog.instruments.get(cid.split(":")[0], {}).get("name", cid))
-        return f"《{name.split('（')[0]}》第{cid.split(':')[1]}条"
+        name = str(self.catalog.instruments.get(cited.instrument, {}).get("name", cid))
+        return f"《{name.split('（')[0]}》第{cited.article}条"
 
     def _explanation(self, inst: _Instance) -> str:
         spec = inst.rule.spec
@@ -388,4 +389,4 @@ class CaseEvaluator:
         due = inst.due.line if inst.due is not None else "期限：来源未规定期限，亦无部署政策适用，不设届满日"
         return (f"{self._head[spec.id]}\n{trigger}\n"
                 f"义务人：{self._unit_name(inst.holder)}{self._role[spec.id]}\n{due}\n"
-                f"状态：{_STATUS_ZH[inst.status]}。{inst.status_note}{self._tail[spec.id]}")
+                f"状态：{STATUS_ZH[inst.status].sentence}。{inst.status_note}{self._tail[spec.id]}")

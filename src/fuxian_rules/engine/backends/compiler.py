@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fuxian_rules.catalog.loader import Catalog
-from fuxian_rules.catalog.vocabulary import LIST_KINDS, TypeSpec
 from fuxian_rules.engine.backends.ir import Cond, Fact, Join, Matcher, Pattern, flatten_value
 from fuxian_rules.model.events import Event
 from fuxian_rules.model.rules import EventPattern, RuleSpec
+from fuxian_rules.model.vocabulary import LIST_KINDS, TypeSpec
 
 __all__ = ["CompiledCatalog", "CompiledRule", "compile_catalog", "flatten"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from fuxian_rules.calendar.legal import CST
+from fuxian_rules.model.time import CST
 
 __all__ = ["as_of_text", "zh_date", "zh_dates", "zh_instant"]
 

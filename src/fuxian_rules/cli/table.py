@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fuxian_rules.calendar.zhtime import as_of_text
+from fuxian_rules.model.zhtime import as_of_text
 
 __all__ = ["Column", "console_for", "due_text", "print_table", "print_text"]
 
