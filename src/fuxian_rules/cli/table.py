@@ -79,11 +79,12 @@ def _layout(columns: Sequence[Column], rows: list[Sequence[str]], width: int) ->
         widths = {i: natural[i] for i in shown}
         excess = sum(widths.values()) + _GAP * (len(shown) - 1) - width
         by_keep = sorted(shown, key=lambda i: (columns[i].keep, -i))
-        for floor_of in (lambda i: max(usual[i], columns[i].min_width), lambda i: columns[i].min_width):
+        for first_pass in (True, False):
             for i in by_keep:
                 if excess <= 0 or not columns[i].wrap:
                     continue
-                cut = max(0, min(excess, widths[i] - min(natural[i], floor_of(i))))
+                floor = max(usual[i], columns[i].min_width) if first_pass else columns[i].min_width
+                cut = max(0, min(excess, widths[i] - min(natural[i], floor)))
                 widths[i] -= cut
                 excess -= cut
         if excess <= 0 or len(shown) == 1:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
+from fuxian_rules.catalog.coverage import CoverageRow
 from fuxian_rules.cli.table import Column, console_for, due_text, print_table, print_text
 from fuxian_rules.model.labels import MODALITY_ZH, STATUS_ZH
 from fuxian_rules.model.zhtime import as_of_text
@@ -26,15 +27,6 @@ _UNIT_ZH = {"hours": "小时", "days": "日", "working_days": "个工作日", "m
 def _status(status: str) -> str:
     label = STATUS_ZH.get(status)  # type: ignore[call-overload]
     return label.short if label is not None else status
-
-
-class _CoverageRow(Protocol):
-    label: str
-    kind: str
-    status: str
-    rules: list[str]
-    text: str
-    reason: str
 
 
 def _dropped_note(dropped: Sequence[str]) -> str:
@@ -111,7 +103,7 @@ def print_rules(rules: Iterable[Any], summary: str, out: TextIO, basis_label: Ca
     print_text(console, summary + note)
 
 
-def print_coverage(rows: Sequence[_CoverageRow], summary: str, out: TextIO) -> None:
+def print_coverage(rows: Sequence[CoverageRow], summary: str, out: TextIO) -> None:
     """The ``coverage`` table: each clause and obligation-bearing sentence, how it is handled, by which rules."""
     console = console_for(out)
     columns = [Column("条款", 9, 6), Column("层级", 3, 4, False), Column("处理", 8, 8, False),
