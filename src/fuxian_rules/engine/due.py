@@ -19,7 +19,7 @@ from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
 from fuxian_rules.model.time import CST, end_of_day
 from fuxian_rules.model.zhtime import zh_date, zh_dates, zh_instant
 
-__all__ = ["Due", "DueDates", "due"]
+__all__ = ["Due", "DueDates", "due", "same_as"]
 
 
 class Due(NamedTuple):
@@ -46,6 +46,13 @@ def due(text: str | None, end: datetime | None, day: date | None, at: datetime |
 def join_steps(steps: tuple[str, ...] | list[str]) -> str:
     """Join sentences with "；" without doubling punctuation: a step's own closing "。" or "：" is dropped."""
     return zh_dates("；".join(s.strip().rstrip("。；，：:;, ") for s in steps if s.strip().rstrip("。；，：:;, ")))
+
+
+def same_as(followed: Due, rule_id: str, event_id: str) -> Due:
+    """The due date of a step ending when the step it follows ends (rule ``rule_id``, raised by ``event_id``)."""
+    first = f"期限与本案规则 {rule_id} 的届满时间相同（由事件 {event_id} 引起）："
+    return due(followed.text, followed.end, followed.day, followed.at, followed.provisional,
+               (first, *followed.steps), followed.terms)
 
 
 @dataclass(frozen=True, slots=True)

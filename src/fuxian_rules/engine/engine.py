@@ -29,7 +29,8 @@ from fuxian_rules.catalog.loader import Catalog, load_catalog
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, compile_catalog, flatten
 from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher
 from fuxian_rules.engine.backends.reference import ReferenceBackend
-from fuxian_rules.engine.explain import why as explain_why
+from fuxian_rules.engine.explanations import Explainer
+from fuxian_rules.engine.explanations import why as explain_why
 from fuxian_rules.engine.status import CaseEvaluator
 from fuxian_rules.errors import BackendError, RunError
 from fuxian_rules.model.events import Event, EventReader, Rejection, read_jsonl
@@ -208,6 +209,7 @@ class Engine:
         self._fallback.load(self.compiled.matchers)
         self._lock = threading.Lock()
         self._evaluator = CaseEvaluator(self.compiled, self.calendar)
+        self._explainer = Explainer(self.compiled)
 
     @property
     def backend_name(self) -> str:
@@ -378,7 +380,8 @@ class Engine:
             raise RunError("evaluate_case was given events of another case", field="case_id")
         known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
         activations, note = self.match_case(known)
-        return CaseResult(case_id, self._evaluator.evaluate(case_id, known, activations, at), note)
+        instances = self._evaluator.evaluate(case_id, known, activations, at)
+        return CaseResult(case_id, self._explainer.obligations(instances, at), note)
 
     def explain(self, case_id: str, events: Iterable[Any], as_of: str | date | datetime,
                 rule: str | None = None) -> tuple[list[Obligation], list[str]]:
@@ -387,7 +390,7 @@ class Engine:
         good, _ = self.validate(events)
         case_events = [e for e in good if e.case_id == case_id and _known_at(e, at)]
         activations, _ = self.match_case(case_events)
-        obligations = self._evaluator.evaluate(case_id, case_events, activations, at)
+        obligations = self._explainer.obligations(self._evaluator.evaluate(case_id, case_events, activations, at), at)
         why: list[str] = []
         if rule is not None:
             why = explain_why(self._evaluator, rule, case_id, case_events, activations, obligations)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from fuxian_rules.model.results import Status
 
-__all__ = ["MODALITY_ZH", "STATUS_ZH", "StatusLabel"]
+__all__ = ["MODALITY_ZH", "RULE_KIND_ZH", "STATUS_ZH", "StatusLabel"]
 
 
 class StatusLabel(NamedTuple):
@@ -37,3 +37,6 @@ STATUS_ZH: dict[Status, StatusLabel] = {
 
 #: A rule's modality as the docs name it (the first two characters are the verb: 应当, 不得, 可以).
 MODALITY_ZH = {"obligation": "应当（义务）", "prohibition": "不得（禁止）", "permission": "可以（提示）"}
+
+#: A rule's kind as the first line of an explanation names it (【义务】…).
+RULE_KIND_ZH = {"obligation": "义务", "prohibition": "禁止性规定", "permission": "可以（提示）"}

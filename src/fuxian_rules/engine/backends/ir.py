@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Join",
     "Matcher",
     "Pattern",
+    "Probe",
     "flatten_value",
 ]
 
@@ -33,6 +35,22 @@ __all__ = [
 #: the vocabulary declares for the type) and, for list fields, ``n_<field>`` (``"0"`` empty,
 #: ``"1"`` non-empty).
 Fact = dict[str, str]
+
+
+class Probe(Enum):
+    """What a data key of a fact tells about its field: the value, whether it is present, whether non-empty.
+
+    The key itself is ``<prefix>_<field>`` (:meth:`key`), short because durable_rules hashes every key
+    of every fact; conditions carry their probe and field (:class:`Cond`), so nothing decodes the key.
+    """
+
+    VALUE = "d"
+    PRESENT = "p"
+    NONEMPTY = "n"
+
+    def key(self, field: str) -> str:
+        """The fact key of ``field`` for this probe (``d_decision``)."""
+        return f"{self.value}_{field}"
 
 
 def flatten_value(value: Any) -> str:
@@ -50,10 +68,16 @@ def flatten_value(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Cond:
-    """One test on a fact: ``fact[key]`` equals one of ``values`` (a one-element tuple is plain equality)."""
+    """One test on a fact: ``fact[key]`` equals one of ``values`` (a one-element tuple is plain equality).
+
+    ``probe`` and ``field`` say which data field the key tests and how (set by the compiler; a matcher
+    built by hand for the backends alone may leave them out).
+    """
 
     key: str
     values: tuple[str, ...]
+    probe: Probe | None = None
+    field: str = ""
 
     def holds(self, fact: Fact) -> bool:
         """Return whether the fact passes this test (a missing key never passes)."""
