@@ -101,40 +101,41 @@ class FuxianRulesError(Exception):
 class LoadError(FuxianRulesError):
     """A file a deployment supplies (rules, units, policy, calendar) cannot be used."""
 
-    default_code = "FR-LOAD-000"
-
 
 class CatalogError(LoadError):
     """A rule file or the unit registry is invalid."""
-
-    default_code = "FR-CAT-000"
 
 
 class PolicyError(LoadError):
     """The policy file is invalid."""
 
-    default_code = "FR-POL-000"
-
 
 class CalendarError(LoadError):
     """A calendar data file is invalid."""
-
-    default_code = "FR-CAL-000"
 
 
 class RunError(FuxianRulesError):
     """Evaluation could not proceed as asked."""
 
-    default_code = "FR-RUN-000"
-
 
 class EventError(RunError):
     """An event is invalid. Usually reported as a rejection; raised only where a caller asked to."""
-
-    default_code = "FR-EVT-000"
 
 
 class BackendError(RunError):
     """The matching backend failed in a way the engine could not recover from."""
 
-    default_code = "FR-BAK-000"
+
+#: Each class's default code (docs/errors.md); a raise site may name a more specific one.
+_DEFAULT_CODES: dict[type[FuxianRulesError], str] = {
+    LoadError: "FR-LOAD-000",
+    CatalogError: "FR-CAT-000",
+    PolicyError: "FR-POL-000",
+    CalendarError: "FR-CAL-000",
+    RunError: "FR-RUN-000",
+    EventError: "FR-EVT-000",
+    BackendError: "FR-BAK-000",
+}
+for _cls, _code in _DEFAULT_CODES.items():
+    _cls.default_code = _code
+del _cls, _code

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fuxian_rules.errors import CatalogError, LoadError
 
-__all__ = ["MAX_BYTES", "Located", "located_validation_error", "read_yaml"]
+__all__ = ["MAX_BYTES", "Located", "VersionedFile", "located_validation_error", "read_yaml"]
 
 # Error codes (docs/errors.md): the same problem has the same code in every kind of file.
 TOO_LARGE = "FR-YAML-001"
@@ -203,3 +203,11 @@ def located_validation_error(exc: ValidationError, src: Located, prefix: tuple[s
         msg, code=INVALID, file=src.file, line=src.line_of(path), field=src.name(path),
         hint=hint,
     )
+
+
+class VersionedFile(BaseModel):
+    """The top of every data file (vocabulary, units, policy, coverage): strict keys and ``version: 1``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
