@@ -1,4 +1,4 @@
-"""Deadline dates of rule instances: a plan per rule, read once from its period, then the legal calendar.
+"""Deadlines of rule instances (an obligation's ``due``): a plan per rule from its period, then the calendar.
 
 A rule's ``period`` says how its deadline is found: a number of hours, days, working days, months or
 years counted by the legal calendar (:mod:`fuxian_rules.calendar.legal`), a deployment-policy term for words without a
