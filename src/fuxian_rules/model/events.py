@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from fuxian_rules.model.construct import construct
+from fuxian_rules.model.hints import GBK_HINT, looks_like_gb18030, unit_hint
 from fuxian_rules.model.time import CST, in_supported_range
 from fuxian_rules.model.vocabulary import FieldSpec, TypeSpec, Unit
 
@@ -162,18 +163,32 @@ class EventReader:
         try:
             data = self.models[env.type].model_validate(env.data)
         except ValidationError as exc:
-            return _rejection(exc, line, eid, prefix=("data",))
+            return self._unit_name_given(exc, env.type, env.data, line, eid) or _rejection(exc, line, eid, ("data",))
         values = dict(data.__dict__)  # the fields, flat (no nested models): model_dump() at a fifth of the cost
         for fname in self._unit_fields[env.type]:
             codes = values.get(fname)
             for code in codes if isinstance(codes, list) else [codes]:
                 if code is not None and code not in self.units and not values.get("unit_kind"):
                     return Rejection(line=line, id=eid, field=f"data.{fname}",
-                                     message=f"unknown unit code in data.{fname}; use a code from "
-                                             "rules/units.yaml, or give data.unit_kind for a free-form unit")
+                                     message=f"unknown unit code in data.{fname}; {unit_hint(code, self.units)}; "
+                                             "or give data.unit_kind for a free-form unit")
         # Every field was validated above; constructing without a second validation pass halves the cost.
         return construct(Event, {"id": env.id, "type": env.type, "case_id": env.case_id, "occurred_at": occurred,
                                  "date_only": date_only, "actor": env.actor, "data": values})
+
+
+    def _unit_name_given(self, exc: ValidationError, etype: str, data: Any, line: int | None,
+                         eid: str | None) -> Rejection | None:
+        """A unit field holding something that is not a code (a Chinese name, say): explain unit codes."""
+        err = exc.errors(include_input=False, include_url=False)[0]
+        loc = err["loc"]
+        if err["type"] != "string_pattern_mismatch" or not loc or loc[0] not in self._unit_fields[etype]:
+            return None
+        value = data.get(loc[0]) if isinstance(data, dict) else None
+        if isinstance(value, list) and len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(value):
+            value = value[loc[1]]
+        field = ".".join(str(p) for p in ("data", *loc))
+        return Rejection(line=line, id=eid, field=field, message=f"invalid {field}: {unit_hint(value, self.units)}")
 
 
 def date_only_msg(text: str) -> str:
@@ -246,7 +261,8 @@ def read_jsonl(lines: Iterable[bytes | str]) -> Iterator[tuple[int, Any | Reject
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield no, Rejection(line=no, message=f"not valid UTF-8 at byte {exc.start}")
+                hint = f"; {GBK_HINT}" if looks_like_gb18030(raw) else ""
+                yield no, Rejection(line=no, message=f"not valid UTF-8 at byte {exc.start}{hint}")
                 continue
         else:
             text = raw
