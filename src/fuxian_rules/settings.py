@@ -152,3 +152,15 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         if value not in (None, (), [], ""):
             merged[key] = tuple(value) if key in _LISTS else value
     return Settings(**merged, source=str(file) if file is not None else None)
+
+
+def settings_from_args(args: Any) -> Settings:
+    """The settings for a command line: its ``--settings`` file, the environment, then its flags.
+
+    Every subcommand that builds an engine (check, explain, report, digest, serve …) resolves its settings
+    here, so a flag, a ``FUXIAN_*`` variable and a settings file mean the same thing for each of them.
+    """
+    areas = getattr(args, "areas", None)
+    return load_settings(getattr(args, "settings", None), rules=args.rules, policy=args.policy,
+                         calendars=args.calendar, units=getattr(args, "units", None),
+                         areas=areas.split(",") if areas else None, backend=args.backend)

@@ -31,7 +31,7 @@ from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
 from fuxian_rules.model.results import Result
 from fuxian_rules.reports.cli import register as add_report_commands
-from fuxian_rules.settings import load_settings
+from fuxian_rules.settings import settings_from_args
 
 __all__ = ["main"]
 
@@ -43,10 +43,7 @@ def _events_input(path: str) -> contextlib.AbstractContextManager[BinaryIO]:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    settings = load_settings(args.settings, rules=args.rules, policy=args.policy, calendars=args.calendar,
-                             units=args.units, areas=args.areas.split(",") if args.areas else None,
-                             backend=args.backend)
-    return Engine(**settings.engine_kwargs())
+    return Engine(**settings_from_args(args).engine_kwargs())
 
 
 def _basis_label(engine: Engine) -> Callable[[str], str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fuxian_rules import Engine, Event, parse_as_of
+from fuxian_rules.settings import settings_from_args
 
 from .compute import CST, ReportError, build_report, check_period
 from .reminders import digest
@@ -37,7 +38,7 @@ def _unit(value: str | None) -> str | None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    return Engine(args.rules, policy=args.policy, calendars=args.calendar or (), backend=args.backend)
+    return Engine(**settings_from_args(args).engine_kwargs())
 
 
 def _day(value: str, name: str) -> date:
