@@ -12,7 +12,7 @@ from __future__ import annotations
 from ._calendar import DueDate, LegalCalendar
 from ._catalog import Catalog, load_catalog
 from ._engine import CaseResult, Engine, Ingestion, event_digest, parse_as_of
-from ._events import Event, Rejection
+from ._events import Event, Rejection, read_jsonl
 from ._results import Obligation, Receipt, Result
 from .errors import (
     BackendError,
@@ -51,4 +51,5 @@ __all__ = [
     "event_digest",
     "load_catalog",
     "parse_as_of",
+    "read_jsonl",
 ]

@@ -165,6 +165,9 @@ class Engine:
         if backend not in ("auto", "durable_rules", "reference"):
             raise RunError(f"unknown backend {backend!r}", field="backend",
                            hint="use 'auto', 'durable_rules' or 'reference'")
+        #: How this engine was built, for worker processes that build their own (evaluate_partitioned).
+        self.init_args: dict[str, Any] = {"rules": rules, "policy": policy, "calendars": tuple(calendars),
+                                          "backend": backend}
         self.catalog: Catalog = load_catalog(rules, policy)
         self.calendar = LegalCalendar(calendars)
         self.compiled: CompiledCatalog = compile_catalog(self.catalog)
@@ -255,6 +258,13 @@ class Engine:
                 notes.add(case.note)
         return Result(as_of=at.isoformat(), obligations=obligations, rejected=rejected,
                       receipt=self.receipt("; ".join(sorted(notes)) or None))
+
+    def evaluate_partitioned(self, events: Iterable[Any], as_of: str | date | datetime,
+                             workers: int | None = None) -> Result:
+        """:meth:`evaluate` on several processes, partitioned by case (same result; see :mod:`.parallel`)."""
+        from .parallel import evaluate_partitioned
+
+        return evaluate_partitioned(self.init_args, events, as_of, workers=workers)
 
     def evaluate_stream(self, events: Iterable[Any], as_of: str | date | datetime
                         ) -> Iterator[tuple[str, list[Obligation], list[Rejection]]]:
