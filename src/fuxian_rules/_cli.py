@@ -24,6 +24,7 @@ from ._engine import Engine
 from ._events import read_jsonl
 from ._results import Result
 from .errors import FuxianRulesError
+from .parallel.cli import add_workers_option, maybe_check_partitioned
 
 __all__ = ["main"]
 
@@ -83,6 +84,8 @@ def _print_result(result: Result, fmt: str, out: TextIO) -> None:
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    if (code := maybe_check_partitioned(args, out, _print_result)) is not None:
+        return code
     engine = _engine(args)
     if args.stream:
         try:
@@ -187,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--stream", action="store_true",
                    help="input grouped by case: evaluate case by case in flat memory, JSON Lines out")
+    add_workers_option(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("rules", parents=[common], help="list the rule catalogue")

@@ -138,7 +138,7 @@ class PartitionedEvaluator:
     def evaluate_file(self, path: str | Path, as_of: str | date | datetime, *, style: str = "model"
                       ) -> Any:
         """Like :meth:`run` over a JSON Lines file; lines are parsed in the workers (a context manager)."""
-        return self.run(_file_lines(path), as_of, style=style, raw=True)
+        return self.run(_file_lines(path, self.chunk), as_of, style=style, raw=True)
 
     @contextmanager
     def run(self, events: Iterable[Any], as_of: str | date | datetime, *, style: str = "model", raw: bool = False

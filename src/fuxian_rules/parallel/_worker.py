@@ -27,7 +27,8 @@ from typing import Any
 
 from fuxian_rules import Engine, Event, Obligation, Rejection, event_digest, read_jsonl
 
-__all__ = ["bucket_of", "evaluate_bucket", "init_worker", "iter_records", "render", "validate_chunk", "worker_info"]
+__all__ = ["bucket_of", "evaluate_bucket", "evaluate_cases", "init_worker", "iter_records", "render", "validate_chunk",
+           "worker_info"]
 
 #: One engine per worker process, built by :func:`init_worker` (the pool's initializer).
 _ENGINE: list[Engine] = []
@@ -177,3 +178,10 @@ def iter_records(path: str) -> Iterator[tuple[str, list[str]]]:
             except EOFError:
                 return
             yield record
+
+
+def evaluate_cases(cases: Sequence[tuple[str, list[Event]]], at: datetime) -> list[tuple[str, list[str]]]:
+    """Evaluate whole cases of a grouped stream (``check --stream``), rendered as its JSON Lines."""
+    engine = _engine()
+    return [(case_id, [render(o, "line") for o in engine.evaluate_case(events, at, case_id=case_id).obligations])
+            for case_id, events in cases]
