@@ -27,6 +27,8 @@ __all__ = ["SMALL_INPUT", "add_workers_option", "maybe_check_partitioned"]
 SMALL_INPUT = 1 << 20
 #: Input bytes per case bucket of a batch: a worker holds one bucket's events at a time.
 BUCKET_BYTES = 4 << 20
+#: At most this many buckets (the merge keeps one file open per bucket).
+MAX_BUCKETS = 512
 #: Cases per task of a streaming check.
 STREAM_CASES = 200
 
@@ -72,8 +74,12 @@ def maybe_check_partitioned(args: argparse.Namespace, out: TextIO,
         return None
     if args.stream:
         return _check_stream(args, workers, out)
-    buckets = max(8 * workers, os.path.getsize(args.events) // BUCKET_BYTES)
-    with PartitionedEvaluator(_engine_args(args), workers, buckets=buckets) as evaluator:
+    size = os.path.getsize(args.events)
+    # Workers hold one bucket at a time, the parent one (file, offset) per chunk and bucket, and the merge
+    # opens one file per bucket: buckets grow with the input up to a file-handle budget, chunks beyond it.
+    buckets = min(MAX_BUCKETS, max(8 * workers, size // BUCKET_BYTES))
+    chunk = min(50_000, max(2_000, size // 250 // 1_000))
+    with PartitionedEvaluator(_engine_args(args), workers, buckets=buckets, chunk=chunk) as evaluator:
         if args.format == "json":
             with evaluator.evaluate_file(args.events, args.as_of, style="indent") as run:
                 write_json(run, out)
