@@ -167,9 +167,9 @@ class PartitionedEvaluator:
             notes: set[str] = set()
             outputs = []
             for fut in futures:
-                _, bucket_notes, _ = fut.result()
+                bucket, bucket_notes, _ = fut.result()
                 notes.update(bucket_notes)
-            outputs = [os.path.join(tmp, f"out-{b}.pkl") for b in sorted(set(parts) | set(by_bucket))]
+                outputs.append(os.path.join(tmp, f"out-{bucket}.pkl"))
             note = "; ".join(sorted(notes)) or None
             base = Receipt.model_validate(receipt_data)
             receipt = base.model_copy(update={
