@@ -5,18 +5,21 @@ Three stages, each the same code one process runs:
 
 1. **Validate** every row (``mapInPandas``) with the engine's reader: a bad row becomes a rejection
    naming its line, id and field, exactly as ``check`` names a bad line.
-2. **The one ingestion rule** (``groupBy("id").applyInPandas``): the versions of each id are offered,
+2. **The one ingestion rule** (grouped by id): the versions of each id are offered,
    in input order, to a :class:`fuxian_rules.Ingestion` — first valid version wins, an identical resend
    is a duplicate, a later different version is rejected. *Input order* is the ``line`` column if the
    DataFrame has one, else a ``seq`` column, else ``monotonically_increasing_id()`` over the input as
    given (for one file read by Spark that is the file's order; after a shuffle it is not defined — give
    ``line`` or ``seq`` when resends may conflict).
-3. **Evaluate each case once** (``groupBy("case_id").applyInPandas``) with
+3. **Evaluate each case once** (grouped by case id) with
    :meth:`fuxian_rules.Engine.evaluate_case`. Each scheduled case (the yearly duties) joins the grouping
    as one placeholder row, so it is evaluated exactly once whatever the partitioning.
 
 The catalogue, policy and calendar files are read on the driver and broadcast once per job; each
-executor's Python worker builds its engine once from them (see :mod:`._executor`).
+executor's Python worker builds its engine once from them (see :mod:`._executor`). Grouping is done by
+hash partitioning and a sort within each partition, then ``mapInPandas`` over whole Arrow batches: the
+semantics of ``groupBy(...).applyInPandas`` without its pandas DataFrame per group, which costs more
+than evaluating a small case.
 """
 
 from __future__ import annotations
@@ -129,16 +132,25 @@ def evaluate(events_df: DataFrame, *, as_of: str | date | datetime, rules: str |
     def stage1(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         return validate_rows(shipped.value, frames)
 
-    def stage3(pdf: pd.DataFrame) -> pd.DataFrame:
-        return evaluate_cases(shipped.value, at, pdf)
+    def stage3(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        return evaluate_cases(shipped.value, at, frames)
 
-    validated = _prepared(events_df).mapInPandas(stage1, _VALIDATED)
+    prepared = _prepared(events_df)
+    parallelism = spark.sparkContext.defaultParallelism
+    if prepared.rdd.getNumPartitions() < parallelism:  # one file of a few GB is one partition: use every core
+        prepared = prepared.repartition(2 * parallelism)
+    validated = prepared.mapInPandas(stage1, _VALIDATED)
     bad = validated.where(F.col("digest").isNull())
-    ruled = validated.where(F.col("digest").isNotNull()).groupBy("id").applyInPandas(apply_id_rule, _VALIDATED)
+    # Grouped by id and case id through hash partitioning + a sort within each partition, then one pandas
+    # call per Arrow batch (mapInPandas), not one per group (applyInPandas): most ids and many cases have
+    # one or a few rows, and a pandas DataFrame per group would cost more than evaluating the case.
+    ruled = (validated.where(F.col("digest").isNotNull()).repartition("id").sortWithinPartitions("id", "seq")
+             .mapInPandas(apply_id_rule, _VALIDATED))
     conflicts = ruled.where(F.col("message").isNotNull())
     rejections = bad.unionByName(conflicts).select("line", "seq", "id", "field", "message")
     accepted = ruled.where(F.col("message").isNull()).select("case_id", "raw")
     rows: list[tuple[str, str | None]] = [(c, None) for c in scheduled]
     placeholders = spark.createDataFrame(rows, "case_id string, raw string")
-    obligations = accepted.unionByName(placeholders).groupBy("case_id").applyInPandas(stage3, OBLIGATIONS_SCHEMA)
+    obligations = (accepted.unionByName(placeholders).repartition("case_id").sortWithinPartitions("case_id")
+                   .mapInPandas(stage3, OBLIGATIONS_SCHEMA))
     return obligations, rejections

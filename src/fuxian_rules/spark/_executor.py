@@ -150,53 +150,77 @@ class _AlreadyValidated:
         return raw
 
 
-def apply_id_rule(pdf: pd.DataFrame) -> pd.DataFrame:
-    """Stage 2 (``groupBy("id").applyInPandas``): the one ingestion rule over all versions of one id.
+def apply_id_rule(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Stage 2: the one ingestion rule over all versions of each id.
 
-    The versions are offered to a :class:`~fuxian_rules.Ingestion` in input order (``seq``): the first is
-    kept, identical later ones are dropped, different later ones become rejections.
+    Input: one partition of valid rows, hash-partitioned by id and sorted by (id, seq), so that the versions
+    of an id arrive together and in input order. They are offered to a :class:`~fuxian_rules.Ingestion`
+    (a fresh one for each id, so memory stays flat): the first is kept, identical later ones are dropped,
+    different later ones come back as rejections (``message`` set).
     """
+    last: str | None = None
     ingestion = Ingestion(_AlreadyValidated())  # type: ignore[arg-type]
-    keep: list[bool] = []
-    fields: list[str | None] = []
-    messages: list[str | None] = []
-    pdf = pdf.sort_values("seq", kind="stable")
-    for eid, digest, line in zip(pdf["id"], pdf["digest"], pdf["line"], strict=True):
-        outcome = ingestion.offer(_Digested(eid, digest), _value(line))
-        keep.append(isinstance(outcome, _Digested))
-        fields.append(outcome.field if isinstance(outcome, Rejection) else None)
-        messages.append(outcome.message if isinstance(outcome, Rejection) else None)
-    out = pdf.assign(field=fields, message=messages)
-    return out[[k or m is not None for k, m in zip(keep, messages, strict=True)]]
+    for pdf in frames:
+        keep: list[bool] = []
+        fields: list[str | None] = []
+        messages: list[str | None] = []
+        for eid, digest, line in zip(pdf["id"], pdf["digest"], pdf["line"], strict=True):
+            if eid != last:
+                last, ingestion = eid, Ingestion(_AlreadyValidated())  # type: ignore[arg-type]
+            outcome = ingestion.offer(_Digested(eid, digest), _value(line))
+            keep.append(outcome is not None)
+            fields.append(outcome.field if isinstance(outcome, Rejection) else None)
+            messages.append(outcome.message if isinstance(outcome, Rejection) else None)
+        out = pdf.assign(field=fields, message=messages)
+        yield out[keep]
 
 
 OBLIGATION_COLUMNS = ("rule", "case_id", "holder", "holder_name", "modality", "status", "due", "due_provisional",
                       "policy_terms", "basis", "triggered_by", "closed_by", "title", "explanation")
 
 
-def evaluate_cases(bundle: Bundle, at: datetime, pdf: pd.DataFrame) -> pd.DataFrame:
-    """Stage 3 (``groupBy("case_id").applyInPandas``): evaluate one whole case, once.
+def evaluate_cases(bundle: Bundle, at: datetime, frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Stage 3: evaluate each whole case once.
 
-    A scheduled case arrives with a placeholder row (``raw`` null), so the yearly duties are evaluated
-    exactly once, with whatever events the case has. ``position`` is the obligation's index within its
-    case, so ``orderBy("case_id", "position")`` is :meth:`~fuxian_rules.Engine.evaluate`'s order.
+    Input: one partition of accepted events (``case_id``, ``raw``), hash-partitioned by case id and sorted
+    by it, so that each case's rows are contiguous (possibly across Arrow batches: the case still open at
+    the end of a batch is carried to the next). A scheduled case arrives with a placeholder row (``raw``
+    null), so the yearly duties are evaluated exactly once, with whatever events the case has.
+    ``position`` is the obligation's index within its case: ``orderBy("case_id", "position")`` is
+    :meth:`~fuxian_rules.Engine.evaluate`'s order.
     """
     engine = engine_for(bundle)
-    case_id = str(pdf["case_id"].iloc[0])
+    current: str | None = None
+    texts: list[str | None] = []
+    for pdf in frames:
+        rows: dict[str, list[Any]] = {k: [] for k in (*OBLIGATION_COLUMNS, "position", "note")}
+        for case_id, text in zip(pdf["case_id"], pdf["raw"], strict=True):
+            if case_id != current:
+                if current is not None:
+                    _evaluate_one(engine, at, current, texts, rows)
+                current, texts = case_id, []
+            texts.append(_value(text))
+        yield pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in rows.items()})
+    if current is not None:
+        rows = {k: [] for k in (*OBLIGATION_COLUMNS, "position", "note")}
+        _evaluate_one(engine, at, current, texts, rows)
+        yield pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in rows.items()})
+
+
+def _evaluate_one(engine: Engine, at: datetime, case_id: str, texts: list[str | None],
+                  rows: dict[str, list[Any]]) -> None:
+    """Evaluate one case from its rows' event JSON (None: the scheduled placeholder) into ``rows``."""
     events = []
-    for text in pdf["raw"]:
-        if _value(text) is None:
+    for text in texts:
+        if text is None:
             continue
         ev = engine.reader.validate(json.loads(text))
         if isinstance(ev, Rejection):  # pragma: no cover - validated in stage 1 by the same reader
-            raise RuntimeError(f"event of case {case_id} no longer validates on this executor")
+            raise RuntimeError("an event no longer validates on this executor")
         if ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only):  # Engine.evaluate's grouping
             events.append(ev)
-    scheduled = bool(pdf["raw"].isna().any())
-    rows: dict[str, list[Any]] = {k: [] for k in (*OBLIGATION_COLUMNS, "position", "note")}
-    if not events and not scheduled:
-        # object columns even when empty: an empty float column cannot become an Arrow list of strings
-        return pd.DataFrame({k: pd.Series([], dtype=object) for k in rows})
+    if not events and None not in texts:
+        return
     result = engine.evaluate_case(events, at, case_id=case_id)
     for position, o in enumerate(result.obligations):
         data = o.model_dump(mode="json")
@@ -204,4 +228,3 @@ def evaluate_cases(bundle: Bundle, at: datetime, pdf: pd.DataFrame) -> pd.DataFr
             rows[k].append(data[k])
         rows["position"].append(position)
         rows["note"].append(result.note)
-    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in rows.items()})
