@@ -146,3 +146,16 @@ def test_workers_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["check", "x.jsonl", "--as-of", "2025-03-31", "--workers", "0"])
     assert "at least 1" in capsys.readouterr().err
+
+
+@settings(max_examples=examples(100))
+@given(texts=st.lists(st.text(), min_size=6, max_size=6), flag=st.booleans())
+def test_fast_indent_rendering_is_json_dumps(texts: list[str], flag: bool) -> None:
+    """The Rust writer used for ``check --format json`` items prints what ``json.dumps`` prints, for any text."""
+    from fuxian_rules.parallel._worker import render
+
+    o = Obligation(rule=texts[0], case_id=texts[1], holder=texts[2], holder_name=texts[3], modality="obligation",
+                   status="open", due=None if flag else texts[4], due_provisional=flag, policy_terms=texts[:2],
+                   basis=[texts[5]], triggered_by=texts[3:], closed_by=[], title=texts[4], explanation=texts[5])
+    expected = json.dumps(o.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    assert render(o, "indent") == "\n".join("    " + ln for ln in expected.split("\n"))
