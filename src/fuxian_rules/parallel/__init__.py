@@ -36,7 +36,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -136,7 +136,7 @@ class PartitionedEvaluator:
             return Result(as_of=run.as_of, obligations=obligations, rejected=run.rejected, receipt=run.receipt)
 
     def evaluate_file(self, path: str | Path, as_of: str | date | datetime, *, style: str = "model"
-                      ) -> Any:
+                      ) -> AbstractContextManager[PartitionedRun]:
         """Like :meth:`run` over a JSON Lines file; lines are parsed in the workers (a context manager)."""
         return self.run(_file_lines(path, self.chunk), as_of, style=style, raw=True)
 

@@ -29,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
@@ -120,7 +121,9 @@ def evaluate(events_df: DataFrame, *, as_of: str | date | datetime, rules: str |
 
     Returns:
         ``(obligations, rejections)``: lazy DataFrames (:data:`OBLIGATIONS_SCHEMA`,
-        :data:`REJECTIONS_SCHEMA`); nothing runs until they are written or collected.
+        :data:`REJECTIONS_SCHEMA`); nothing runs until they are written or collected. The validated rows
+        are persisted (memory and disk) so that the second output does not validate again; call
+        ``spark.catalog.clearCache()`` after writing both if the session goes on to other work.
     """
     at = parse_as_of(as_of)
     bundle, engine = bundle_for(rules, policy, calendars, backend)
@@ -139,13 +142,15 @@ def evaluate(events_df: DataFrame, *, as_of: str | date | datetime, rules: str |
     parallelism = spark.sparkContext.defaultParallelism
     if prepared.rdd.getNumPartitions() < parallelism:  # one file of a few GB is one partition: use every core
         prepared = prepared.repartition(2 * parallelism)
-    validated = prepared.mapInPandas(stage1, _VALIDATED)
+    # Both outputs start from the validated rows and the id rule: kept (memory, then disk) after the first
+    # action computes them, so writing the rejections after the obligations does not validate again.
+    validated = prepared.mapInPandas(stage1, _VALIDATED).persist(StorageLevel.MEMORY_AND_DISK)
     bad = validated.where(F.col("digest").isNull())
     # Grouped by id and case id through hash partitioning + a sort within each partition, then one pandas
     # call per Arrow batch (mapInPandas), not one per group (applyInPandas): most ids and many cases have
     # one or a few rows, and a pandas DataFrame per group would cost more than evaluating the case.
     ruled = (validated.where(F.col("digest").isNotNull()).repartition("id").sortWithinPartitions("id", "seq")
-             .mapInPandas(apply_id_rule, _VALIDATED))
+             .mapInPandas(apply_id_rule, _VALIDATED).persist(StorageLevel.MEMORY_AND_DISK))
     conflicts = ruled.where(F.col("message").isNotNull())
     rejections = bad.unionByName(conflicts).select("line", "seq", "id", "field", "message")
     accepted = ruled.where(F.col("message").isNull()).select("case_id", "raw")
