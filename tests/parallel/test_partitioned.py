@@ -159,3 +159,10 @@ def test_fast_indent_rendering_is_json_dumps(texts: list[str], flag: bool) -> No
                    basis=[texts[5]], triggered_by=texts[3:], closed_by=[], title=texts[4], explanation=texts[5])
     expected = json.dumps(o.model_dump(mode="json"), ensure_ascii=False, indent=2)
     assert render(o, "indent") == "\n".join("    " + ln for ln in expected.split("\n"))
+
+
+def test_bad_catalogue_is_a_clean_error(mixed_file: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A catalogue the workers cannot load: exit status 2 and the loader's message, as with one process."""
+    code = main(["check", mixed_file, "--as-of", "2025-03-31", "--workers", "2", "--rules", str(tmp_path)])
+    assert code == 2
+    assert "vocabulary.yaml" in capsys.readouterr().err

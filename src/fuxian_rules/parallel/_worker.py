@@ -25,13 +25,15 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from fuxian_rules import Engine, Event, Obligation, Rejection, event_digest, read_jsonl
+from fuxian_rules import Engine, Event, FuxianRulesError, Obligation, Rejection, event_digest, read_jsonl
 
 __all__ = ["bucket_of", "evaluate_bucket", "evaluate_cases", "init_worker", "iter_records", "render", "validate_chunk",
            "worker_info"]
 
-#: One engine per worker process, built by :func:`init_worker` (the pool's initializer).
+#: One engine per worker process, built by :func:`init_worker` (the pool's initializer), or the error
+#: that building it raised: re-raised by every task, so the caller sees a LoadError, not a broken pool.
 _ENGINE: list[Engine] = []
+_FAILED: list[FuxianRulesError] = []
 
 
 def bucket_of(case_id: str, buckets: int) -> int:
@@ -42,10 +44,16 @@ def bucket_of(case_id: str, buckets: int) -> int:
 def init_worker(engine_args: dict[str, Any]) -> None:
     """Build this process's engine once; every later task of the process uses it."""
     _ENGINE.clear()
-    _ENGINE.append(Engine(**engine_args))
+    _FAILED.clear()
+    try:
+        _ENGINE.append(Engine(**engine_args))
+    except FuxianRulesError as exc:
+        _FAILED.append(exc)
 
 
 def _engine() -> Engine:
+    if _FAILED:
+        raise _FAILED[0]
     if not _ENGINE:  # pragma: no cover - the pool always runs init_worker first
         raise RuntimeError("worker engine not initialised")
     return _ENGINE[0]
