@@ -30,6 +30,7 @@ from fuxian_rules.errors import FuxianRulesError, RunError
 from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
 from fuxian_rules.model.results import Result
+from fuxian_rules.parallel.cli import add_workers_option, maybe_check_partitioned
 from fuxian_rules.reports.cli import register as add_report_commands
 from fuxian_rules.settings import settings_from_args
 
@@ -64,6 +65,12 @@ def _print_result(result: Result, fmt: str, out: TextIO, engine: Engine | None =
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    def print_partitioned(result: Result, fmt: str, to: TextIO) -> None:
+        # Tables name clauses from the catalogue, so they need an engine; JSON does not.
+        _print_result(result, fmt, to, _engine(args) if fmt != "json" else None)
+
+    if (code := maybe_check_partitioned(args, out, print_partitioned)) is not None:
+        return code
     engine = _engine(args)
     if args.stream:
         try:
@@ -169,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--stream", action="store_true",
                    help="input grouped by case: evaluate case by case in flat memory, JSON Lines out")
+    add_workers_option(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("rules", parents=[common], help="list the rule catalogue")

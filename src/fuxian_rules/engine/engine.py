@@ -140,6 +140,9 @@ class Engine:
         if backend not in ("auto", "durable_rules", "reference"):
             raise RunError(f"unknown backend {backend!r}", field="backend",
                            hint="use 'auto', 'durable_rules' or 'reference'")
+        #: How this engine was built, for worker processes that build their own (evaluate_partitioned).
+        self.init_args: dict[str, Any] = {"rules": rules, "policy": policy, "calendars": tuple(calendars),
+                                          "backend": backend, "units": units, "areas": tuple(areas)}
         self.catalog: Catalog = load_catalog(rules, policy)
         self._units: DistrictUnits | None = None
         if units is not None:  # a district's own schools, kindergartens … (see _district)
@@ -239,6 +242,15 @@ class Engine:
                 notes.add(case.note)
         return Result(as_of=at.isoformat(), obligations=obligations, rejected=rejected,
                       receipt=self.receipt("; ".join(sorted(notes)) or None))
+
+    def evaluate_partitioned(self, events: Iterable[Any], as_of: str | date | datetime,
+                             workers: int | None = None) -> Result:
+        """:meth:`evaluate` on several processes, partitioned by case (same result; see :mod:`.parallel`)."""
+        # The partitioned evaluator sits above the engine (its worker processes each build an Engine from
+        # init_args), so it is imported when first used rather than by every `import fuxian_rules`.
+        from fuxian_rules.parallel import evaluate_partitioned
+
+        return evaluate_partitioned(self.init_args, events, as_of, workers=workers)
 
     def evaluate_stream(self, events: Iterable[Any], as_of: str | date | datetime
                         ) -> Iterator[tuple[str, list[Obligation], list[Rejection]]]:
