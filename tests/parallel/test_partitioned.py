@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fuxian_rules.cli import main
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fuxian_rules import Engine, Obligation, Result
+from fuxian_rules.cli import main
 from fuxian_rules.parallel import PartitionedEvaluator
 from strategies import as_of_for, examples, histories, joint_meetings, malformed_lines, task_cases
 
