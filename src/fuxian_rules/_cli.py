@@ -205,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_coverage_command(sub, common)
     from ._spec import add_spec_command
     add_spec_command(sub, common)
+    from .service.cli import register as add_service_commands
+    add_service_commands(sub, [common])
     return parser
 
 
