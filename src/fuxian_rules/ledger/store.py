@@ -103,6 +103,7 @@ class Ledger:
     """
 
     def __init__(self, url: str, engine: Engine | None = None, *, migrate: bool = True) -> None:
+        self._own_engine = engine is None
         self.engine = engine or Engine()
         self.db = dbmod.connect(url, migrate=migrate)
         self.hash = engine_hash(self.engine)
@@ -112,9 +113,10 @@ class Ledger:
             mark_stale(conn, self.engine.scheduled_case_ids("2000-01-01"))
 
     def close(self) -> None:
-        """Release the database connections and the engine."""
+        """Release the database connections (and the engine, when the ledger made it)."""
         self.db.dispose()
-        self.engine.close()
+        if self._own_engine:
+            self.engine.close()
 
     # ---- transactions -------------------------------------------------------------------------
     @contextmanager

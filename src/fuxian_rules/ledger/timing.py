@@ -108,7 +108,12 @@ def valid_until(bounds: Sequence[datetime], at: datetime, events: Sequence[Event
         events: All the case's stored events (including those after ``at``).
         obligations: Its obligations at ``at``.
     """
-    candidates = [FOREVER, datetime(at.astimezone(CST).year + 1, 1, 1, tzinfo=CST)]
+    # Yearly duties of year Y arise once ``as_of`` is past 00:00 CST of January 1 of Y (a bare "12-31" is
+    # exactly that instant, and still has none).
+    new_year = datetime(at.astimezone(CST).year, 1, 1, tzinfo=CST)
+    if new_year < at:
+        new_year = datetime(new_year.year + 1, 1, 1, tzinfo=CST)
+    candidates = [FOREVER, new_year]
     candidates.extend(b for b in bounds if b >= at)
     for ob in obligations:
         if ob.due is None:

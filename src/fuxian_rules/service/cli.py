@@ -43,9 +43,10 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from .app import create_app
 
     s = _settings(args)
+    ledger = _ledger(args)
     out.write(f"fuxian-rules serve: http://{s.host}:{s.port}/docs  (ledger {s.db_url.split('@')[-1]})\n")
     out.flush()
-    uvicorn.run(create_app(s), host=s.host, port=s.port, log_level=args.log_level, access_log=args.access_log)
+    uvicorn.run(create_app(s, ledger), host=s.host, port=s.port, log_level=args.log_level, access_log=args.access_log)
     return 0
 
 
