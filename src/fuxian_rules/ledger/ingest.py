@@ -132,14 +132,21 @@ def store(conn: Connection, good: Sequence[tuple[int, Event]], report: IngestRep
     mark_stale(conn, cases)
 
 
-def mark_stale(conn: Connection, case_ids: Sequence[str]) -> None:
-    """Note that these cases' cached results no longer hold (creating their rows when new)."""
+def mark_stale(conn: Connection, case_ids: Sequence[str], *, only_new: bool = False) -> None:
+    """Note that these cases' cached results no longer hold (creating their rows when new).
+
+    With ``only_new``, existing rows are left alone: used for the scheduled cases, which must exist
+    (they arise without events) but are not changed by opening the ledger.
+    """
     if not case_ids:
         return
     insert = _insert(conn)
     for chunk in _chunks(list(case_ids), 1000):
         stmt = insert(case_results).values([{"case_id": c, "stale": True} for c in chunk])
-        conn.execute(stmt.on_conflict_do_update(index_elements=["case_id"], set_={"stale": True}))
+        if only_new:
+            conn.execute(stmt.on_conflict_do_nothing(index_elements=["case_id"]))
+        else:
+            conn.execute(stmt.on_conflict_do_update(index_elements=["case_id"], set_={"stale": True}))
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:

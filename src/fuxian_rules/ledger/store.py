@@ -110,7 +110,7 @@ class Ledger:
         self._bounds = rule_boundaries(self.engine)
         self._lock = threading.RLock()
         with self.write() as conn:
-            mark_stale(conn, self.engine.scheduled_case_ids("2000-01-01"))
+            mark_stale(conn, self.engine.scheduled_case_ids("2000-01-01"), only_new=True)
 
     def close(self) -> None:
         """Release the database connections (and the engine, when the ledger made it)."""
