@@ -133,11 +133,11 @@ class Server:
 
     def start(self, timeout: float = 60) -> Server:
         self.port = free_port()
-        log = (self.workdir / f"server-{self.port}.log").open("wb")
         env = {**os.environ, **self.env}
-        self.proc = subprocess.Popen([cli(), "serve", "--db", self.db_url, "--port", str(self.port),
-                                      "--log-level", "warning", "--backend", "reference"],
-                                     stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env)
+        with (self.workdir / f"server-{self.port}.log").open("wb") as log:  # the child keeps its own copy
+            self.proc = subprocess.Popen([cli(), "serve", "--db", self.db_url, "--port", str(self.port),
+                                          "--log-level", "warning", "--backend", "reference"],
+                                         stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
