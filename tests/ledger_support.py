@@ -164,3 +164,20 @@ class Server:
 
 def headers(token: str, ctype: str = "application/json") -> dict[str, Any]:
     return {"Authorization": f"Bearer {token}", "Content-Type": ctype}
+
+
+def synthetic_events(prefix: str, cases: int, *, actor: str = "market_regulation") -> list[dict[str, Any]]:
+    """A deterministic 三(十一) history: each case a report, a decision and a transfer, some late or missing."""
+    out: list[dict[str, Any]] = []
+    for n in range(cases):
+        cid = f"{prefix}-{n:05d}"
+        day = 1 + n % 27
+        steps = [("crime_suspected", f"2024-03-{day:02d}"), ("transfer_report_submitted", f"2024-03-{day + 1:02d}"),
+                 ("transfer_decided", f"2024-04-{day:02d}"), ("case_transferred", f"2024-04-{day + 1:02d}")]
+        for k, (etype, when) in enumerate(steps[: 1 + n % 4]):
+            data: dict[str, Any] = {"agency": actor}
+            if etype == "transfer_decided":
+                data["approved"] = True
+            out.append({"id": f"{cid}.{k}", "type": etype, "case_id": cid, "occurred_at": when, "actor": actor,
+                        "data": data})
+    return out
