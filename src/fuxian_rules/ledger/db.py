@@ -2,8 +2,9 @@
 
 SQLite: WAL journal with ``synchronous=FULL`` so that a committed write survives a crash of the process
 and of the machine, a busy timeout so concurrent writers queue instead of failing, and ``BEGIN
-IMMEDIATE`` for every transaction so two writers never deadlock on a lock upgrade. PostgreSQL: psycopg 3;
-migrations run under an advisory lock so several processes starting at once migrate once.
+IMMEDIATE`` for every write transaction so two writers never deadlock on a lock upgrade. PostgreSQL:
+psycopg 3; migrations run under an advisory lock so several processes starting at once migrate once.
+Statement parameters are hidden from error messages: they may carry event data.
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ def connect(url: str, *, migrate: bool = True) -> SqlEngine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, pool_size=8, max_overflow=8, connect_args={"timeout": 60})
+        engine = create_engine(url, pool_size=8, max_overflow=8, connect_args={"timeout": 60}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True)
     if migrate:
         upgrade(engine)
     return engine

@@ -112,6 +112,8 @@ def store(conn: Connection, good: Sequence[tuple[int, Event]], report: IngestRep
             report.rejected.append(BadEvent(idx, ev.id, "id", CONFLICT_MESSAGE, ID_CONFLICT))
     if not rows:
         return
+    # One lock order for every writer (by id): two batches sharing ids then queue instead of deadlocking.
+    rows.sort(key=lambda r: str(r["id"]))
     insert = _insert(conn)
     inserted: set[str] = set()
     for chunk in _chunks(rows, 1000):

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fuxian_rules import Engine, Event, Receipt
@@ -140,13 +141,19 @@ class Ledger:
     def ingest(self, items: Sequence[Any], *, who: str = "cli") -> IngestReport:
         """Store a batch of events (dicts; a :class:`~fuxian_rules.Rejection` stands for an unparsable line)."""
         good, bad = classify(self.engine, items)
-        report = IngestReport(rejected=bad)
-        with self.write() as conn:
-            store(conn, good, report)
-            self.audit(conn, who, "events.write", {"received": len(items), "accepted": report.accepted,
-                                                   "duplicates": report.duplicates, "rejected": len(report.rejected),
-                                                   "cases": sorted(report.cases)[:50]})
-        return report
+        for attempt in range(5):
+            report = IngestReport(rejected=list(bad))
+            try:
+                with self.write() as conn:
+                    store(conn, good, report)
+                    self.audit(conn, who, "events.write", {
+                        "received": len(items), "accepted": report.accepted, "duplicates": report.duplicates,
+                        "rejected": len(report.rejected), "cases": sorted(report.cases)[:50]})
+                return report
+            except DBAPIError as exc:  # a deadlock or serialisation failure rolled the batch back: try again
+                if attempt == 4 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
+                    raise
+        raise AssertionError("unreachable")
 
     # ---- keeping results current --------------------------------------------------------------
     def _meta_hash(self, conn: Connection) -> str | None:
