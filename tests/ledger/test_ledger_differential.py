@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import strategies as S
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+import strategies as S
 from fuxian_rules import Engine, parse_as_of
 from fuxian_rules.ledger import Filters, Ledger
 from fuxian_rules.ledger.ops import export_jsonl

@@ -75,7 +75,7 @@ def test_concurrent_writers_of_overlapping_batches_store_each_event_once(db_url:
             order = history[k:] + history[:k]
             for i in range(0, len(order), 7 + k):
                 reports.append(ledger.ingest(order[i:i + 7 + k]))
-        except BaseException as exc:  # noqa: BLE001 - surfaced below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(6)]

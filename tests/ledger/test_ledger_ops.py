@@ -7,9 +7,9 @@ import subprocess
 from datetime import timedelta
 from pathlib import Path
 
-import strategies as S
 from hypothesis import given, settings
 
+import strategies as S
 from fuxian_rules import Engine, parse_as_of
 from fuxian_rules.ledger import Filters, Ledger, obligation_id
 from ledger_support import cli

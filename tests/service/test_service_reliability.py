@@ -133,7 +133,7 @@ def test_concurrent_overlapping_clients_equal_one_client(kind: str, tmp_path: Pa
                     assert r.status_code == 200, r.text
                     results.append(r.json())
                     i += size
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=client, args=(s,)) for s in range(5)]

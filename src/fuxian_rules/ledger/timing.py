@@ -26,7 +26,8 @@ from typing import Any
 
 from fuxian_rules import Engine, Event, Obligation
 
-__all__ = ["CST", "due_day", "due_end", "dumps", "engine_hash", "from_us", "obligation_id", "restamp", "rule_boundaries", "stamp", "to_us", "valid_until"]
+__all__ = ["CST", "due_day", "due_end", "dumps", "engine_hash", "from_us", "obligation_id", "restamp",
+           "rule_boundaries", "stamp", "to_us", "valid_until"]
 
 CST = timezone(timedelta(hours=8))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

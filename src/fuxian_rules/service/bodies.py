@@ -38,15 +38,16 @@ def _loads(text: str) -> Any:
 
 
 async def _body(request: Request, limit: int) -> bytes:
+    too_large = f"the body is larger than {limit} bytes; send fewer events per request"
     announced = request.headers.get("content-length")
     if announced is not None and (not announced.isdigit() or int(announced) > limit):
-        raise Problem(413, "body_too_large", f"the body is larger than {limit} bytes; send fewer events per request")
+        raise Problem(413, "body_too_large", too_large)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise Problem(413, "body_too_large", f"the body is larger than {limit} bytes; send fewer events per request")
+            raise Problem(413, "body_too_large", too_large)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -87,7 +87,8 @@ def _cmd_token(args: argparse.Namespace, out: TextIO) -> int:
 
     ledger = _ledger(args)
     try:
-        if args.token_command == "create":
+        action = args.token_command
+        if action == "create":
             try:
                 token_id, secret = create_token(ledger, args.unit, args.role, args.expires)
             except ValueError as exc:
@@ -96,7 +97,7 @@ def _cmd_token(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"{secret}\n")
             sys.stderr.write(f"token {token_id} for unit {args.unit} ({args.role}) — shown once, store it now\n")
             return 0
-        if args.token_command == "list":
+        if action == "list":
             _dump(list_tokens(ledger), out)
             return 0
         if revoke_token(ledger, args.token_id):
