@@ -122,8 +122,8 @@ def cli() -> str:
 class Server:
     """``fuxian-rules serve`` as a real process on a free loopback port."""
 
-    def __init__(self, db_url: str, workdir: Path, **env: str) -> None:
-        self.db_url, self.workdir, self.env = db_url, workdir, env
+    def __init__(self, db_url: str, workdir: Path, backend: str = "reference", **env: str) -> None:
+        self.db_url, self.workdir, self.env, self.backend = db_url, workdir, env, backend
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -136,7 +136,7 @@ class Server:
         env = {**os.environ, **self.env}
         with (self.workdir / f"server-{self.port}.log").open("wb") as log:  # the child keeps its own copy
             self.proc = subprocess.Popen([cli(), "serve", "--db", self.db_url, "--port", str(self.port),
-                                          "--log-level", "warning", "--backend", "reference"],
+                                          "--log-level", "warning", "--backend", self.backend],
                                          stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -206,6 +206,7 @@ class Ledger:
                 by_case[case_id].append(raw_event(canonical))
             conn.execute(delete(obligations).where(obligations.c.case_id.in_(locked)))
             rows: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
             for case_id in locked:
                 evs, _ = self.engine.validate(by_case.get(case_id, []))
                 result = self.engine.evaluate_case(evs, at, case_id=case_id)
@@ -216,9 +217,11 @@ class Ledger:
                     rows.append({"case_id": case_id, "position": pos, "ob_id": body["id"], "holder": ob.holder,
                                  "status": ob.status, "rule": ob.rule, "due_day": due_day(ob.due), "body": dumps(body)})
                 until = valid_until(self._bounds, at, evs, result.obligations)
-                conn.execute(update(case_results).where(case_results.c.case_id == case_id).values(
-                    stale=False, valid_from_us=to_us(at), valid_until_us=to_us(until), engine_hash=self.hash,
-                    obligations=dumps(bodies), note=result.note))
+                updates.append({"b_case": case_id, "b_until": to_us(until), "b_obligations": dumps(bodies),
+                                "b_note": result.note})
+            conn.execute(update(case_results).where(case_results.c.case_id == bindparam("b_case")).values(
+                stale=False, valid_from_us=to_us(at), valid_until_us=bindparam("b_until"), engine_hash=self.hash,
+                obligations=bindparam("b_obligations"), note=bindparam("b_note")), updates)
             if rows:
                 conn.execute(obligations.insert(), rows)
 
