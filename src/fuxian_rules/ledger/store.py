@@ -29,7 +29,18 @@ from fuxian_rules import Engine, Event, Receipt
 from . import db as dbmod
 from .ingest import IngestReport, classify, mark_stale, store
 from .schema import audit, case_results, events, meta, obligations
-from .timing import due_day, dumps, engine_hash, from_us, obligation_id, restamp, rule_boundaries, to_us, valid_until
+from .timing import (
+    due_day,
+    dumps,
+    engine_hash,
+    from_us,
+    obligation_id,
+    restamp,
+    rule_boundaries,
+    to_us,
+    valid_until,
+    yearly_rules,
+)
 
 __all__ = ["Filters", "Ledger", "LedgerError", "Page", "raw_event"]
 
@@ -109,6 +120,8 @@ class Ledger:
         self.db = dbmod.connect(url, migrate=migrate)
         self.hash = engine_hash(self.engine)
         self._bounds = rule_boundaries(self.engine)
+        self._yearly = yearly_rules(self.engine)
+        self._scheduled = frozenset(self.engine.scheduled_case_ids("2000-01-01"))
         self._lock = threading.RLock()
         with self.write() as conn:
             mark_stale(conn, self.engine.scheduled_case_ids("2000-01-01"), only_new=True)
@@ -216,7 +229,8 @@ class Ledger:
                     bodies.append(body)
                     rows.append({"case_id": case_id, "position": pos, "ob_id": body["id"], "holder": ob.holder,
                                  "status": ob.status, "rule": ob.rule, "due_day": due_day(ob.due), "body": dumps(body)})
-                until = valid_until(self._bounds, at, evs, result.obligations)
+                yearly = case_id in self._scheduled or any(o.rule in self._yearly for o in result.obligations)
+                until = valid_until(self._bounds, at, evs, result.obligations, yearly=yearly)
                 updates.append({"b_case": case_id, "b_until": to_us(until), "b_obligations": dumps(bodies),
                                 "b_note": result.note})
             conn.execute(update(case_results).where(case_results.c.case_id == bindparam("b_case")).values(

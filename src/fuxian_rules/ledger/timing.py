@@ -6,8 +6,8 @@ A case's obligations depend on ``as_of`` only through a few instants, all of whi
   the end of its due day (24:00 CST) or its due instant (hour periods), and a breach escalates then;
 * an event of the case that lies after ``as_of`` starts to count once ``as_of`` reaches it (a bare-date
   event once its day has begun);
-* yearly duties arise when a year begins (CST), and a rule takes effect or lapses on its
-  ``valid_from`` / ``valid_to`` day.
+* yearly duties arise when a year begins (CST) — in the cases that can hold them — and a rule takes
+  effect or lapses on its ``valid_from`` / ``valid_to`` day.
 
 The earliest of those instants after the evaluation is the end of the cached result's validity
 window (inclusive): a read whose ``as_of`` lies in ``[evaluated at, valid until]`` needs no
@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from fuxian_rules import Engine, Event, Obligation
 
 __all__ = ["CST", "due_day", "due_end", "dumps", "engine_hash", "from_us", "obligation_id", "restamp",
-           "rule_boundaries", "stamp", "to_us", "valid_until"]
+           "rule_boundaries", "stamp", "to_us", "valid_until", "yearly_rules"]
 
 CST = timezone(timedelta(hours=8))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -99,8 +99,13 @@ def rule_boundaries(engine: Engine) -> list[datetime]:
     return sorted(out)
 
 
+def yearly_rules(engine: Engine) -> frozenset[str]:
+    """The rules the calendar raises (yearly duties): only they make a new year change a case."""
+    return frozenset(rid for rid, lr in engine.catalog.rules.items() if lr.spec.trigger.schedule is not None)
+
+
 def valid_until(bounds: Sequence[datetime], at: datetime, events: Sequence[Event],
-                obligations: Iterable[Obligation]) -> datetime:
+                obligations: Sequence[Obligation], *, yearly: bool) -> datetime:
     """The last ``as_of`` (inclusive) at which a case evaluated at ``at`` still has the same result.
 
     Args:
@@ -108,13 +113,19 @@ def valid_until(bounds: Sequence[datetime], at: datetime, events: Sequence[Event
         at: The instant the case was evaluated at.
         events: All the case's stored events (including those after ``at``).
         obligations: Its obligations at ``at``.
+        yearly: The case can raise yearly duties: it is one of the engine's scheduled cases, or already
+            holds an obligation of a rule the calendar raises (such a rule raises one for the current
+            year as soon as it applies to a case, so a case without one gets none at the new year; a
+            rule that takes effect later is covered by ``bounds``).
     """
-    # Yearly duties of year Y arise once ``as_of`` is past 00:00 CST of January 1 of Y (a bare "12-31" is
-    # exactly that instant, and still has none).
-    new_year = datetime(at.astimezone(CST).year, 1, 1, tzinfo=CST)
-    if new_year < at:
-        new_year = datetime(new_year.year + 1, 1, 1, tzinfo=CST)
-    candidates = [FOREVER, new_year]
+    candidates = [FOREVER]
+    if yearly:
+        # Yearly duties of year Y arise once ``as_of`` is past 00:00 CST of January 1 of Y (a bare
+        # "12-31" is exactly that instant, and still has none).
+        new_year = datetime(at.astimezone(CST).year, 1, 1, tzinfo=CST)
+        if new_year < at:
+            new_year = datetime(new_year.year + 1, 1, 1, tzinfo=CST)
+        candidates.append(new_year)
     candidates.extend(b for b in bounds if b >= at)
     for ob in obligations:
         if ob.due is None:
