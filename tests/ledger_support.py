@@ -132,6 +132,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> Server:
+        if self.proc is None:
+            atexit.register(self.stop)  # never leave a server behind, even when a test fails midway
         self.port = free_port()
         env = {**os.environ, **self.env}
         with (self.workdir / f"server-{self.port}.log").open("wb") as log:  # the child keeps its own copy

@@ -83,18 +83,19 @@ def test_replay_reports_a_tampered_result(tmp_path: Path) -> None:
     with ledger.write() as conn:  # someone edits a stored result by hand
         from sqlalchemy import select, update
 
-        from fuxian_rules.ledger.schema import case_results
-        row = conn.execute(select(case_results).where(case_results.c.obligations != "[]").limit(1)).first()
-        bodies = json.loads(row.obligations)
-        bodies[0]["status"] = "fulfilled" if bodies[0]["status"] != "fulfilled" else "overdue"
-        conn.execute(update(case_results).where(case_results.c.case_id == row.case_id)
-                     .values(obligations=json.dumps(bodies, ensure_ascii=False)))
+        from fuxian_rules.ledger.schema import obligations
+        row = conn.execute(select(obligations).limit(1)).first()
+        body = json.loads(row.body)
+        body["status"] = "fulfilled" if body["status"] != "fulfilled" else "overdue"
+        conn.execute(update(obligations).where(obligations.c.case_id == row.case_id,
+                                               obligations.c.position == row.position)
+                     .values(body=json.dumps(body, ensure_ascii=False)))
     ledger.close()
     proc = _run("ledger", "replay", "--db", url, "--backend", "reference", "--as-of", "2025-03-31", check=False)
     assert proc.returncode == 1
     diffs = json.loads(proc.stdout)["differences"]
     assert [(d["case_id"], d["id"], d["kind"], d["fields"]) for d in diffs] == [
-        (row.case_id, bodies[0]["id"], "changed", ["status"])]
+        (row.case_id, body["id"], "changed", ["status"])]
 
 
 def test_tokens_are_shown_once_stored_hashed_and_revocable(tmp_path: Path) -> None:

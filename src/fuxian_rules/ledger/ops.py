@@ -129,6 +129,10 @@ def replay(ledger: Ledger, at: datetime) -> dict[str, Any]:
     engine = ledger.engine
     with ledger.read() as conn:
         cached = {r.case_id: r for r in conn.execute(select(case_results))}
+        bodies: dict[str, list[dict[str, Any]]] = {}
+        for case_id, body in conn.execute(select(obligations.c.case_id, obligations.c.body)
+                                          .order_by(obligations.c.case_id, obligations.c.position)):
+            bodies.setdefault(case_id, []).append(json.loads(body))
         by_case: dict[str, list[dict[str, Any]]] = {}
         for case_id, canonical in conn.execute(select(events.c.case_id, events.c.canonical).order_by(events.c.seq)):
             by_case.setdefault(case_id, []).append(raw_event(canonical))
@@ -149,7 +153,7 @@ def replay(ledger: Ledger, at: datetime) -> dict[str, Any]:
             counts["not_cached_for_as_of"] += 1
             continue
         assert row is not None
-        stored = {b["id"]: restamp(b, from_us(row.valid_from_us), at) for b in json.loads(row.obligations or "[]")}
+        stored = {b["id"]: restamp(b, from_us(row.valid_from_us), at) for b in bodies.get(case_id, [])}
         counts["compared"] += 1
         for oid in sorted(set(stored) | set(fresh)):
             a, b = stored.get(oid), fresh.get(oid)

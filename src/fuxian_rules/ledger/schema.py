@@ -1,4 +1,8 @@
-"""The ledger's tables (SQLAlchemy Core), the single description the migrations and the queries share.
+"""The ledger's tables (SQLAlchemy Core), the description the queries use (the migrations spell it out).
+
+A case's cached result is its ``case_results`` row (validity window, engine fingerprint, backend note)
+with its ``obligations`` rows (one per obligation: the contract §2 JSON plus the columns queries filter
+on), so each obligation's text is stored once.
 
 Instants are stored as integer microseconds since the Unix epoch (UTC): they compare exactly and the
 same way on SQLite and PostgreSQL, with no driver time-zone conversion in between. Case ids sort in
@@ -57,7 +61,6 @@ case_results = Table(
     Column("valid_from_us", BigInteger),
     Column("valid_until_us", BigInteger),
     Column("engine_hash", String(64)),
-    Column("obligations", Text),
     Column("note", Text),
     Index("ix_case_results_stale", "stale"),
     Index("ix_case_results_from", "valid_from_us"),

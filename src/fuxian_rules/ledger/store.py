@@ -223,19 +223,16 @@ class Ledger:
             for case_id in locked:
                 evs, _ = self.engine.validate(by_case.get(case_id, []))
                 result = self.engine.evaluate_case(evs, at, case_id=case_id)
-                bodies = []
                 for pos, ob in enumerate(result.obligations):
                     body = {"id": obligation_id(self.engine, ob), **ob.model_dump(mode="json")}
-                    bodies.append(body)
                     rows.append({"case_id": case_id, "position": pos, "ob_id": body["id"], "holder": ob.holder,
                                  "status": ob.status, "rule": ob.rule, "due_day": due_day(ob.due), "body": dumps(body)})
                 yearly = case_id in self._scheduled or any(o.rule in self._yearly for o in result.obligations)
                 until = valid_until(self._bounds, at, evs, result.obligations, yearly=yearly)
-                updates.append({"b_case": case_id, "b_until": to_us(until), "b_obligations": dumps(bodies),
-                                "b_note": result.note})
+                updates.append({"b_case": case_id, "b_until": to_us(until), "b_note": result.note})
             conn.execute(update(case_results).where(case_results.c.case_id == bindparam("b_case")).values(
                 stale=False, valid_from_us=to_us(at), valid_until_us=bindparam("b_until"), engine_hash=self.hash,
-                obligations=bindparam("b_obligations"), note=bindparam("b_note")), updates)
+                note=bindparam("b_note")), updates)
             if rows:
                 conn.execute(obligations.insert(), rows)
 
@@ -276,14 +273,16 @@ class Ledger:
         with self._lock:
             self.refresh(at, [case_id])
             with self.read() as conn:
-                row = conn.execute(select(case_results.c.obligations, case_results.c.valid_from_us)
+                row = conn.execute(select(case_results.c.valid_from_us)
                                    .where(case_results.c.case_id == case_id)).first()
                 if row is None:
                     return None
+                bodies = list(conn.execute(select(obligations.c.body).where(obligations.c.case_id == case_id)
+                                           .order_by(obligations.c.position)).scalars())
                 stored = [raw_event(c) for c in conn.execute(select(events.c.canonical).where(
                     events.c.case_id == case_id).order_by(events.c.seq)).scalars()]
         evaluated = from_us(row.valid_from_us)
-        return stored, [restamp(b, evaluated, at) for b in json.loads(row.obligations or "[]")]
+        return stored, [restamp(json.loads(b), evaluated, at) for b in bodies]
 
     def holders_in_case(self, case_id: str, at: datetime) -> set[str]:
         """The units that hold an obligation in a case at ``at`` (who may read it)."""

@@ -45,7 +45,6 @@ def upgrade() -> None:
         sa.Column("valid_from_us", sa.BigInteger),
         sa.Column("valid_until_us", sa.BigInteger),
         sa.Column("engine_hash", sa.String(64)),
-        sa.Column("obligations", sa.Text),
         sa.Column("note", sa.Text),
     )
     op.create_index("ix_case_results_stale", "case_results", ["stale"])
