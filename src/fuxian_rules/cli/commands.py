@@ -32,6 +32,7 @@ from fuxian_rules.model.events import read_jsonl
 from fuxian_rules.model.results import Result
 from fuxian_rules.parallel.cli import add_workers_option, maybe_check_partitioned
 from fuxian_rules.reports.cli import register as add_report_commands
+from fuxian_rules.service.cli import register as add_service_commands
 from fuxian_rules.settings import settings_from_args
 
 __all__ = ["main"]
@@ -194,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_schema)
     add_coverage_command(sub, common)
     add_report_commands(sub, [common])
+    add_service_commands(sub, [common])
     return parser
 
 
