@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from fuxian_rules._yamlsrc import MAX_DEPTH, flow_too_deep
 from fuxian_rules.errors import CalendarError
 
 __all__ = ["Year", "parse_calendar_file"]
@@ -51,8 +52,15 @@ class _FileParser:
 
     def parse(self) -> tuple[int, int, Year]:
         """Return ``(year, line of the year key, schedule)`` or raise :class:`CalendarError`."""
+        deep = flow_too_deep(self.text)
+        if deep is not None:
+            raise CalendarError(f"nesting deeper than {MAX_DEPTH} levels", file=self.path, line=deep,
+                                hint="a calendar file is a mapping of short lists")
         try:
             root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+        except RecursionError:
+            raise CalendarError(f"nesting deeper than {MAX_DEPTH} levels", file=self.path,
+                                hint="a calendar file is a mapping of short lists") from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             context = exc.context or ""

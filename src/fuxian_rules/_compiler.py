@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._catalog import Catalog
+from .errors import CatalogError
 from ._events import Event
 from ._ir import Cond, Fact, Join, Matcher, Pattern, flatten_value
 from ._model import EventPattern, RuleSpec
@@ -146,6 +147,8 @@ def _order(catalog: Catalog) -> list[str]:
     done: set[str] = set()
     while len(order) < len(deps):
         ready = sorted(r for r in deps if r not in done and deps[r] <= done)
+        if not ready:  # the catalogue check refuses cycles; never spin if one slipped through
+            raise CatalogError("cyclic escalation or period reference among: " + ", ".join(sorted(set(deps) - done)))
         order.extend(ready)
         done.update(ready)
     return order

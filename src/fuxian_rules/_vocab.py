@@ -8,10 +8,11 @@ change. The event models (:mod:`fuxian_rules._events`) and the rule-file checks
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._yamlsrc import Located
 from .errors import CatalogError
@@ -46,6 +47,9 @@ class FieldSpec(BaseModel):
         return isinstance(value, str)
 
 
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
+
+
 class TypeSpec(BaseModel):
     """One event type."""
 
@@ -53,6 +57,16 @@ class TypeSpec(BaseModel):
 
     title: str
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
+
+    @field_validator("fields")
+    @classmethod
+    def _field_names(cls, fields: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        """Field names become attributes of generated models: keep them plain and clear of the model's own."""
+        for name in fields:
+            if not _FIELD_NAME.match(name) or name.startswith("model_") or hasattr(BaseModel, name):
+                raise ValueError(f"field name {name!r} is not allowed: use lower-case letters, digits and _, "
+                                 "starting with a letter, and not a name pydantic models use (model_*, dict, json …)")
+        return fields
 
 
 class _VocabFile(BaseModel):

@@ -9,6 +9,7 @@ errors can say ``file:line``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +17,39 @@ import yaml
 
 from .errors import LoadError
 
-__all__ = ["Located", "read_yaml"]
+__all__ = ["Located", "flow_too_deep", "read_yaml"]
 
 #: Files larger than this are refused before parsing: no rule file is anywhere near it.
 MAX_BYTES = 2 * 1024 * 1024
 #: Nesting deeper than this is refused: rule files are a few levels deep.
 MAX_DEPTH = 32
+
+
+_FLOW = re.compile(r"[\[\]{}\n]")
+
+
+def flow_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The line at which brackets open more than ``limit`` levels deep, or None.
+
+    PyYAML's scanner re-examines every open flow level at every token, so ``[[[[…`` costs time quadratic
+    in its depth (400 KB of ``[`` ran for minutes) before any error; and nesting deeper than Python's
+    stack ends in a ``RecursionError``. A linear pass over the brackets finds such a file first. It
+    counts brackets inside quoted text too, which only a file with dozens of unmatched ``[`` in its
+    prose could notice.
+    """
+    depth = 0
+    line = 1
+    for m in _FLOW.finditer(text):
+        ch = m.group()
+        if ch == "\n":
+            line += 1
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif depth:
+            depth -= 1
+    return None
 
 
 @dataclass
@@ -70,6 +98,9 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
             ) from None
     if len(text) > MAX_BYTES:
         raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up")
+    deep = flow_too_deep(text)
+    if deep is not None:
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file, line=deep, hint="rule files are a few levels deep")
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -91,15 +122,16 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
                     hint="remove the control character") from None
     except yaml.YAMLError as exc:
         raise error(f"YAML error: {exc}", file=file) from None
+    except RecursionError:  # block nesting hundreds deep: PyYAML composes recursively
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file, hint="rule files are a few levels deep") from None
     located = Located(data=None, file=file)
     if node is None:
         located.lines[()] = 1  # an empty document: errors about it point at line 1
         return located
-    located.data = _build(node, (), located, error, 0)
+    # A constructor per file: it remembers every node it built, so a shared one would keep every value
+    # of every file ever read (an engine reloaded in a loop grew by megabytes each time).
+    located.data = _build(node, (), located, error, 0, yaml.constructor.SafeConstructor())
     return located
-
-
-_SCALARS = yaml.SafeLoader(stream="")
 
 
 def _build(
@@ -108,6 +140,7 @@ def _build(
     out: Located,
     error: type[LoadError],
     depth: int,
+    scalars: yaml.constructor.SafeConstructor,
 ) -> Any:
     line = node.start_mark.line + 1
     out.lines[path] = line
@@ -122,7 +155,7 @@ def _build(
                     "mapping keys must be plain strings (no merge keys)", file=out.file, line=key_line
                 )
             try:
-                key = str(_SCALARS.construct_object(key_node, deep=True))
+                key = str(scalars.construct_object(key_node, deep=True))
             except (yaml.YAMLError, ValueError) as exc:
                 raise error(f"bad key: {exc}", file=out.file, line=key_line) from None
             if key in result:
@@ -133,14 +166,14 @@ def _build(
                     field=".".join(str(p) for p in (*path, key)),
                     hint="YAML keeps only the last one; remove or rename the other",
                 )
-            result[key] = _build(value_node, (*path, key), out, error, depth + 1)
+            result[key] = _build(value_node, (*path, key), out, error, depth + 1, scalars)
             out.lines[(*path, key)] = key_line  # point errors at the key, where a reader looks
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(v, (*path, i), out, error, depth + 1) for i, v in enumerate(node.value)]
+        return [_build(v, (*path, i), out, error, depth + 1, scalars) for i, v in enumerate(node.value)]
     if isinstance(node, yaml.ScalarNode):
         try:
-            return _SCALARS.construct_object(node, deep=True)
+            return scalars.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2024-02-30
             raise error(f"bad scalar: {exc}", file=out.file, line=line, hint="dates are written YYYY-MM-DD") from None
     raise error("unsupported YAML node (aliases are not allowed)", file=out.file, line=line)
