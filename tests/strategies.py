@@ -45,7 +45,7 @@ import chinese_calendar
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from fuxian_rules._policy import load_policy
+from fuxian_rules.catalog.policy import load_policy
 
 __all__ = [
     "CST",

@@ -30,7 +30,7 @@ def test_fast_construct_equals_model_construct() -> None:
     from datetime import UTC, datetime
 
     from fuxian_rules import Event, Obligation
-    from fuxian_rules._ir import construct
+    from fuxian_rules.engine.backends.ir import construct
 
     ev = {"id": "a", "type": "crime_suspected", "case_id": "c", "occurred_at": datetime(2024, 1, 2, tzinfo=UTC),
           "date_only": False, "actor": None, "data": {"agency": "health"}}

@@ -1,4 +1,4 @@
-"""Tests for fuxian_rules._calendar: statutory period arithmetic on the official calendar."""
+"""Tests for fuxian_rules.calendar.legal: statutory period arithmetic on the official calendar."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuxian_rules._calendar import CST, DueDate, LegalCalendar
+from fuxian_rules.calendar.legal import CST, DueDate, LegalCalendar
 from fuxian_rules.errors import CalendarError, LoadError
 
 D = date.fromisoformat

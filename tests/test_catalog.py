@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fuxian_rules import CatalogError, PolicyError, load_catalog
-from fuxian_rules._catalog import default_rules_dir
+from fuxian_rules.catalog.loader import default_rules_dir
 
 GOOD_RULE = """\
 area: demo

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fuxian_rules._cli import main
+from fuxian_rules.cli.commands import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 HISTORY = str(EXAMPLES / "history.jsonl")
@@ -107,7 +107,7 @@ def test_check_stream_rejects_ungrouped_input(tmp_path: Path) -> None:
 
 def test_output_into_a_closed_pipe_stops_quietly() -> None:
     """`fuxian-rules check … | head` must not end with an error message when head stops reading."""
-    argv = [sys.executable, "-m", "fuxian_rules._cli", "check", HISTORY, "--as-of", "2025-03-31", "--stream"]
+    argv = [sys.executable, "-m", "fuxian_rules.cli", "check", HISTORY, "--as-of", "2025-03-31", "--stream"]
     with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         first = proc.stdout.readline()

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from fuxian_rules import Catalog, CatalogError, load_catalog
-from fuxian_rules._cli import main
-from fuxian_rules._coverage import CoverageRow, coverage_report, is_obligation_bearing, sentence_units
+from fuxian_rules.catalog.coverage import CoverageRow, coverage_report, is_obligation_bearing, sentence_units
+from fuxian_rules.cli.commands import main
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 

@@ -1,6 +1,6 @@
 """The durable_rules backend, run in a child process so that a crash of its C core fails a test, not pytest.
 
-Two kinds of load: hand-built matchers (``fuxian_rules._ir``) of many shapes — unicode, quotes,
+Two kinds of load: hand-built matchers (``fuxian_rules.engine.backends.ir``) of many shapes — unicode, quotes,
 backslashes, empty strings, values that look like numbers — each asserted on several fact sets in one
 long-lived backend; and whole generated histories through the command line. The child must exit 0 and
 every answer must equal the reference evaluator's.
@@ -23,18 +23,18 @@ from hypothesis import strategies as st
 
 import strategies as S
 from fuxian_rules import Engine
-from fuxian_rules._ir import Cond, Join, Matcher, Pattern
-from fuxian_rules._reference import ReferenceBackend
+from fuxian_rules.engine.backends.ir import Cond, Join, Matcher, Pattern
+from fuxian_rules.engine.backends.reference import ReferenceBackend
 
-durable = pytest.importorskip("fuxian_rules._durable")
+durable = pytest.importorskip("fuxian_rules.engine.backends.durable")
 _ok, _why = durable.durable_available()
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not _ok, reason=f"durable_rules not available: {_why}")]
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 WORKER = r"""
 import json, sys
-from fuxian_rules._durable import DurableBackend
-from fuxian_rules._ir import Cond, Join, Matcher, Pattern
+from fuxian_rules.engine.backends.durable import DurableBackend
+from fuxian_rules.engine.backends.ir import Cond, Join, Matcher, Pattern
 from fuxian_rules.errors import BackendError
 
 def matcher(m):
@@ -159,7 +159,7 @@ def test_the_command_line_on_durable_rules_matches_the_reference(tmp_path_factor
     lines = [json.dumps({**e, "id": f"h{n}:{e['id']}", "case_id": f"h{n}:{e['case_id']}"}, ensure_ascii=False)
              for n, h in enumerate(hs) for e in h.events]  # case and event ids unique across the histories
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    proc = child(["-m", "fuxian_rules._cli", "check", str(path), "--as-of", as_of, "--format", "json",
+    proc = child(["-m", "fuxian_rules.cli", "check", str(path), "--as-of", as_of, "--format", "json",
                   "--backend", "durable_rules"])
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(proc.stdout)

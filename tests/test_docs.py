@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from tools.docs import NO_PROPERTIES, generate
 
 from fuxian_rules import load_catalog
-from fuxian_rules._docs import NO_PROPERTIES, generate
-from fuxian_rules._notice import normalise_text
+from fuxian_rules.catalog.notice import normalise_text
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIM = re.compile(r"^[^\w\u4e00-\u9fa5]+|[^\w\u4e00-\u9fa5]+$")  # lunr's zh + en trimmer

@@ -17,11 +17,11 @@ pytest.importorskip("durable_rules_engine")
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import fuxian_rules._durable as durable_mod
-import fuxian_rules._durable_net as durable_net
-from fuxian_rules._durable import DurableBackend, durable_available
-from fuxian_rules._ir import Activation, Cond, Fact, Join, Matcher, Pattern
-from fuxian_rules._reference import ReferenceBackend
+import fuxian_rules.engine.backends.durable as durable_mod
+import fuxian_rules.engine.backends.durable_net as durable_net
+from fuxian_rules.engine.backends.durable import DurableBackend, durable_available
+from fuxian_rules.engine.backends.ir import Activation, Cond, Fact, Join, Matcher, Pattern
+from fuxian_rules.engine.backends.reference import ReferenceBackend
 from fuxian_rules.errors import BackendError
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -255,9 +255,9 @@ def test_compiled_join_shape_runs_clean_over_many_fact_orders() -> None:
     result = run_python(
         """
         from itertools import permutations
-        from fuxian_rules._durable import DurableBackend
-        from fuxian_rules._reference import ReferenceBackend
-        from fuxian_rules._ir import Cond, Join, Matcher, Pattern
+        from fuxian_rules.engine.backends.durable import DurableBackend
+        from fuxian_rules.engine.backends.reference import ReferenceBackend
+        from fuxian_rules.engine.backends.ir import Cond, Join, Matcher, Pattern
         J = Join("d_x", "d_y")
         ms = [
             Matcher("j", "a", (Pattern("a"), Pattern("b", (Cond("d_v", ("1",)),), (Join("d_x", "d_y"),)))),
@@ -311,8 +311,8 @@ def test_sessions_without_any_action_are_deleted_safely() -> None:
     # started action makes it valid before anything else happens. Same scenario as the naive one below.
     result = run_python(
         """
-        from fuxian_rules._durable import DurableBackend
-        from fuxian_rules._ir import Matcher, Pattern
+        from fuxian_rules.engine.backends.durable import DurableBackend
+        from fuxian_rules.engine.backends.ir import Matcher, Pattern
         backends = []
         for r in range(20):
             b = DurableBackend()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fuxian_rules import Engine, Event
-from fuxian_rules._events import read_jsonl
+from fuxian_rules.model.events import read_jsonl
 from helpers import ev
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 import strategies as S
 from fuxian_rules import Engine, Event, RunError, parse_as_of
-from fuxian_rules._cli import main
-from fuxian_rules._events import read_jsonl
+from fuxian_rules.cli.commands import main
+from fuxian_rules.model.events import read_jsonl
 
 AS_OF = "2030-01-01"
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import scenarios_plugin as SP
+import fuxian_rules.testing.plugin as SP
 import strategies as S
 from fuxian_rules import Engine, LegalCalendar, load_catalog
 from fuxian_rules.errors import CalendarError, CatalogError, LoadError, PolicyError
@@ -440,7 +440,7 @@ def test_a_failing_scenario_is_reported_at_its_file_and_line(pytester: pytest.Py
         shutil.copy(S.RULES_DIR / name, rules / name)
     shutil.copytree(S.RULES_DIR / "notice", rules / "notice")
     (rules / RULE_FILE).write_text(ORIGINAL, encoding="utf-8")
-    (rules / "conftest.py").write_text("from scenarios_plugin import pytest_collect_file  # noqa: F401\n")
+    (rules / "conftest.py").write_text("from fuxian_rules.testing.plugin import pytest_collect_file  # noqa: F401\n")
     wrong = SCENARIO_OK.replace("due: 2024-03-07", "due: 2024-03-08") + (
         "  - name: 不应出现\n    as_of: 2024-03-31\n    events:\n"
         "      - {id: b, type: crime_suspected, case_id: Y, occurred_at: 2024-03-04, data: {agency: health}}\n"
@@ -458,7 +458,7 @@ def test_a_failing_scenario_is_reported_at_its_file_and_line(pytester: pytest.Py
     assert "rules/t.scenarios.yaml:13: expected no transfer.report; got Y overdue" in out
 
 
-# ---- the specification reader (fuxian_rules._spec) ------------------------------------------------------------
+# ---- the specification reader (tools.spec) ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("source", "line", "fragment"), [
@@ -469,7 +469,8 @@ def test_a_failing_scenario_is_reported_at_its_file_and_line(pytester: pytest.Py
 ])
 def test_a_malformed_spec_module_is_reported_at_its_line(tmp_path: Path, source: str, line: int, fragment: str) -> None:
     """The specification reader names the spec module and line it cannot read — it never imports it."""
-    from fuxian_rules._spec import load_spec
+    from tools.spec import load_spec
+
     from fuxian_rules.errors import RunError
 
     (tmp_path / "test_spec_x.py").write_text(source + "\nraise SystemExit('never imported')\n", encoding="utf-8")
@@ -481,11 +482,11 @@ def test_a_malformed_spec_module_is_reported_at_its_line(tmp_path: Path, source:
 
 def test_the_spec_command_prints_markdown_and_json_and_says_when_tests_are_absent(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``fuxian-rules spec`` lists each property with its quotations; without a tests folder it says why."""
+    """``python -m tools.spec`` lists each property with its quotations; without a tests folder it says why."""
     import io
     import json
 
-    from fuxian_rules._cli import main
+    from tools.spec import main
 
     (tmp_path / "test_spec_demo.py").write_text(
         '"""Demo area: one property."""\n\nCLAUSES = ["notice:3.11"]\n\n\n'
@@ -494,18 +495,18 @@ def test_the_spec_command_prints_markdown_and_json_and_says_when_tests_are_absen
         '    """The demo property.\n\n    「区检察院依法审查」（notice:3.11）\n    Prose after the quotation.\n    """\n',
         encoding="utf-8")
     md = io.StringIO()
-    assert main(["spec", "--tests", str(tmp_path)], out=md) == 0
+    assert main(["--tests", str(tmp_path)], out=md) == 0
     text = md.getvalue()
     assert "## Demo area: one property." in text and "### The demo property." in text
     assert "> 「区检察院依法审查」（notice:3.11）\n\nProse after the quotation." in text
     assert "7 examples per run (ci)" in text
     js = io.StringIO()
-    assert main(["spec", "--tests", str(tmp_path), "--format", "json"], out=js) == 0
+    assert main(["--tests", str(tmp_path), "--format", "json"], out=js) == 0
     prop = json.loads(js.getvalue())["modules"][0]["properties"][0]
     assert prop["quotes"] == [{"cite": "notice:3.11", "text": "区检察院依法审查"}] and prop["examples"] == 7
-    assert main(["spec", "--tests", str(tmp_path / "absent")], out=io.StringIO()) == 2
+    assert main(["--tests", str(tmp_path / "absent")], out=io.StringIO()) == 2
     assert "no tests/ folder" in capsys.readouterr().err
     full = io.StringIO()
-    assert main(["spec"], out=full) == 0  # the repository's own specification
+    assert main([], out=full) == 0  # the repository's own specification
     assert "`test_a_reply_to_a_penalty_opinion_is_due_two_months_after_receipt`" in full.getvalue()
     assert "（cpl-interp:202）" in full.getvalue()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import strategies as S
 from fuxian_rules import Engine
-from fuxian_rules._results import Obligation
+from fuxian_rules.model.results import Obligation
 
 CLAUSES = ["notice:3.6", "aid-rules-2021:7", "aid-rules-2021:8"]
 

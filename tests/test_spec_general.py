@@ -348,8 +348,9 @@ def test_every_property_quotes_the_clause_it_checks_verbatim(engine: Engine) -> 
     Quotations are compared with the notice text and the national articles registered in
     rules/citations.yaml (up to punctuation width and spaces), so a paraphrase cannot pass for the law.
     """
-    from fuxian_rules._notice import normalise_text
-    from fuxian_rules._spec import load_spec
+    from tools.spec import load_spec
+
+    from fuxian_rules.catalog.notice import normalise_text
 
     catalog = engine.catalog
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import strategies as S
 from fuxian_rules import Engine
-from fuxian_rules._results import Obligation
+from fuxian_rules.model.results import Obligation
 
 CLAUSES = ["notice:3.7", "minors-law:11", "minors-law:62", "minors-law:126", "report-opinion-2020:2",
            "report-opinion-2020:8"]

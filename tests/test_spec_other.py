@@ -14,7 +14,7 @@ from hypothesis import given, settings
 
 import strategies as S
 from fuxian_rules import Engine
-from fuxian_rules._results import Obligation
+from fuxian_rules.model.results import Obligation
 
 CLAUSES = ["notice:3.2", "notice:3.4", "notice:3.8", "notice:3.9", "notice:3.10", "notice:3.13"]
 

@@ -2,7 +2,7 @@
 
 Checks done here, each failing with file:line and the field:
 
-* every rule file matches :mod:`fuxian_rules._model` (no unknown keys, valid periods …);
+* every rule file matches :mod:`fuxian_rules.model.rules` (no unknown keys, valid periods …);
 * rule ids are unique across files;
 * every event type and data field a rule names exists in the vocabulary, with a value of its kind;
 * every fixed holder is a registered unit; every citation exists (notice clauses from the notice text,
@@ -24,12 +24,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._model import EventPattern, RuleFile, RuleSpec
-from ._notice import NoticeIndex, normalise_text, parse_notice
-from ._policy import Policy, load_policy
-from ._vocab import LIST_KINDS, TypeSpec, Unit, located_validation_error, parse_units, parse_vocabulary
-from ._yamlsrc import Located, read_yaml
-from .errors import CatalogError
+from fuxian_rules.catalog.notice import NoticeIndex, normalise_text, parse_notice
+from fuxian_rules.catalog.policy import Policy, load_policy
+from fuxian_rules.catalog.vocabulary import (
+    LIST_KINDS,
+    TypeSpec,
+    Unit,
+    located_validation_error,
+    parse_units,
+    parse_vocabulary,
+)
+from fuxian_rules.catalog.yamlsource import Located, read_yaml
+from fuxian_rules.errors import CatalogError
+from fuxian_rules.model.rules import EventPattern, RuleFile, RuleSpec
 
 __all__ = ["Catalog", "LoadedRule", "default_rules_dir", "load_catalog"]
 
@@ -39,10 +46,10 @@ SPECIAL_FILES = frozenset({"vocabulary.yaml", "units.yaml", "citations.yaml", "p
 def default_rules_dir() -> Path:
     """Return the bundled catalogue: ``rules/`` of a source checkout, or the installed copy."""
     here = Path(__file__).resolve()
-    checkout = here.parents[2] / "rules"
+    checkout = here.parents[3] / "rules"
     if (checkout / "vocabulary.yaml").is_file():
         return checkout
-    return Path(str(resources.files("fuxian_rules").joinpath("catalog")))
+    return Path(str(resources.files("fuxian_rules").joinpath("rules")))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Every model forbids unknown keys, so a misspelt key (``closed-by`` for ``closed_by``) is an error
 naming its line instead of a rule that silently never closes. Cross-file checks (event types and
-fields exist, citations exist, escalations resolve) are done by :mod:`fuxian_rules._catalog`.
+fields exist, citations exist, escalations resolve) are done by :mod:`fuxian_rules.catalog.loader`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import LoadError
+from fuxian_rules.errors import LoadError
 
 __all__ = ["Located", "flow_too_deep", "read_yaml"]
 

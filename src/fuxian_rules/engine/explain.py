@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._compiler import flatten
-from ._events import Event
-from ._ir import Activation
-from ._results import Obligation
-from ._status import CaseEvaluator, _not_before
+from fuxian_rules.engine.backends.compiler import flatten
+from fuxian_rules.engine.backends.ir import Activation
+from fuxian_rules.engine.status import CaseEvaluator, _not_before
+from fuxian_rules.model.events import Event
+from fuxian_rules.model.results import Obligation
 
 __all__ = ["why"]
 

@@ -1,4 +1,4 @@
-"""Generate the documentation site's Markdown from the rule catalogue (``python -m fuxian_rules._docs OUTDIR``).
+"""Generate the documentation site's Markdown from the rule catalogue (``python -m tools.docs OUTDIR``).
 
 Built from the files the engine runs on, so the site cannot drift from ``rules/``: a page per rule, the notice with
 each sentence linked to its rules (and back), and fragments that the hand-written pages of ``docs/`` include.
@@ -6,7 +6,6 @@ each sentence linked to its rules (and back), and fragments that the hand-writte
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import re
@@ -19,19 +18,22 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from . import _cli, errors
-from ._calendar import CST, LegalCalendar
-from ._catalog import Catalog, load_catalog
-from ._engine import Engine, parse_as_of
-from ._events import Rejection
-from ._model import EventPattern
-from ._notice import normalise_text
-from ._results import Obligation, Receipt, Result
-from ._schema import event_json_schema
+from fuxian_rules import errors
+from fuxian_rules.calendar.legal import CST, LegalCalendar
+from fuxian_rules.catalog.coverage import coverage_report
+from fuxian_rules.catalog.loader import Catalog, load_catalog
+from fuxian_rules.catalog.notice import normalise_text
+from fuxian_rules.catalog.schema import event_json_schema
+from fuxian_rules.cli import commands as _cli
+from fuxian_rules.engine.engine import Engine, parse_as_of
+from fuxian_rules.model.events import Rejection
+from fuxian_rules.model.results import Obligation, Receipt, Result
+from fuxian_rules.model.rules import EventPattern
+from tools.spec import load_spec, properties_by_clause, render_markdown
 
 __all__ = ["generate", "main"]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MODALITY = {"obligation": "应当（义务）", "prohibition": "不得（禁止）", "permission": "可以（提示）"}
 COVERAGE = {"encoded": "已编码", "advisory": "提示性", "not machine-checkable": "不可核验", "unclassified": "未分类"}
 PERIOD_SOURCES = ("cpl:105", "civil-code:201", "civil-code:202", "civil-code:203", "cpl-interp:202")
@@ -72,32 +74,24 @@ def _span(p: Any) -> str:
     return "无期限" if p == "none" else "".join(f"{v}{_UNITS[k]}" for k, v in p.model_dump(exclude_none=True).items())
 
 
-def _external(module: str, names: Iterable[str], cat: Catalog | None) -> Any:
-    """Call a function of a module other engineers may not have written (or finished) yet; None if that fails."""
-    try:
-        mod = importlib.import_module(f"fuxian_rules.{module}")
-        func = next(f for n in names if callable(f := getattr(mod, n, None)))
-        return func(cat) if cat is not None else func()
-    except Exception:  # a missing, half-written or failing module must not break the docs
-        return None
-
-
 class _Site:
     """What the pages share: the catalogue, the notice's sentences, clause↔rule links and the example run."""
 
     def __init__(self, out: Path, cat: Catalog, history: Path | None) -> None:
         self.out, self.cat, self.written = out, cat, set[Path]()
+        self.spec = load_spec()  # the properties of tests/test_spec_*.py; a checkout without them cannot build
+        self.properties = properties_by_clause(self.spec)
         self.links: dict[str, list[str]] = defaultdict(list)  # clause id -> rule ids
         self.notes: dict[str, tuple[str, str]] = {}  # clause id or "id|sentence" -> (coverage status, reason)
         cited = {r: [c[7:] for c in lr.spec.basis if c.startswith("notice:")] for r, lr in cat.rules.items()}
         for rid, cid in ((r, c) for r, cs in cited.items() for c in cs):
             self.links[cid].append(rid)
         said: dict[str, list[str]] = defaultdict(list)  # clause id or "id|sentence" -> rules, per coverage
-        for row in _external("_coverage", ["coverage_report"], cat) or []:
-            cid, kind = str(getattr(row, "clause", "")), getattr(row, "kind", "clause")
-            key = f"{cid}|{normalise_text(str(getattr(row, 'text', '')))}" if kind == "sentence" else cid
-            said[key] += [r for r in getattr(row, "rules", ()) if r in cat.rules]
-            self.notes[key] = (str(getattr(row, "status", "")), str(getattr(row, "reason", "")))
+        for row in coverage_report(cat):  # an invalid coverage.yaml raises here: the site must not build without it
+            cid, kind = row.clause, row.kind
+            key = f"{cid}|{normalise_text(row.text)}" if kind == "sentence" else cid
+            said[key] += [r for r in row.rules if r in cat.rules]
+            self.notes[key] = (row.status, row.reason)
             if kind == "clause" and (clause := cat.notice.get(cid)) is not None and clause.text:  # not bare headings
                 self.links[cid] += [r for r in said[key] if r not in self.links[cid]]
         self.sentences: dict[str, list[str]] = {}  # clause id -> its own sentences (not its sub-items')
@@ -244,11 +238,9 @@ def _rule_page(site: _Site, rid: str) -> str:
         out += ["", f'??? example "{o.case_id}：输入事件与说明（explanation）"', "", "    ```json",
                 *(f"    {x}" for x in site.lines[o.case_id]), "    ```", "",
                 *(f"    - {_esc(x.strip())}" for x in o.explanation.splitlines() if x.strip())]
-    props = _external("_spec", ["properties_by_clause", "properties_per_clause", "clause_properties"], cat)
-    found = [p for c in clauses for p in (props.get(c) or props.get(f"notice:{c}") or [])
-             ] if isinstance(props, Mapping) else []
-    out += ["", "## 检验本规则的属性", "", *([f"- {_esc(str(getattr(p, 'description', None) or p))}" for p in found]
-                                         or [NO_PROPERTIES])]
+    props = site.properties
+    found = [p for c in clauses for p in (props.get(c) or props.get(f"notice:{c}") or [])]
+    out += ["", "## 检验本规则的属性", "", *([f"- {_esc(p)}" for p in found] or [NO_PROPERTIES])]
     return "\n".join([*out, ""])
 
 
@@ -383,20 +375,16 @@ def generate(out: str | Path = "docs/generated", *, rules: str | Path | None = N
            for area, rf in cat.areas.items()]
     for name, text in _snippets(site).items():
         site.write(f"snippets/{name}", text.rstrip() + "\n")
-    spec = _external("_spec", ["load_spec"], None)  # the compliance properties, from tests/ of a checkout
-    if spec:
-        from ._spec import render_markdown
-
-        site.write("spec.md", render_markdown(spec))
+    site.write("spec.md", render_markdown(site.spec))  # the compliance properties, from tests/ of the checkout
     pruning = (root / _MARK).is_file()  # prune only a folder this generator created
-    site.write(_MARK, "generated by python -m fuxian_rules._docs; do not edit\n")
+    site.write(_MARK, "generated by python -m tools.docs; do not edit\n")
     for stale in [p for p in root.rglob("*") if pruning and p.is_file() and p not in site.written]:
         stale.unlink()
     return nav
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``python -m fuxian_rules._docs [OUTDIR]`` (default ``docs/generated``); returns the exit status."""
+    """Run ``python -m tools.docs [OUTDIR]`` (default ``docs/generated``); returns the exit status."""
     out = (argv if argv is not None else sys.argv[1:]) or ["docs/generated"]
     print(f"{out[0]}: {sum(len(next(iter(n.values()))) for n in generate(out[0]))} rule pages")
     return 0

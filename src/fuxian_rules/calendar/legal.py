@@ -30,8 +30,8 @@ from typing import Any
 
 import chinese_calendar
 
-from fuxian_rules._calfile import Year, parse_calendar_file
-from fuxian_rules._yamlsrc import MAX_BYTES
+from fuxian_rules.calendar.files import Year, parse_calendar_file
+from fuxian_rules.catalog.yamlsource import MAX_BYTES
 from fuxian_rules.errors import CalendarError
 
 __all__ = ["CST", "DueDate", "LegalCalendar", "end_of_day"]

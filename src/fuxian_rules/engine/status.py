@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from ._calendar import CST, LegalCalendar
-from ._compiler import CompiledCatalog, CompiledRule
-from ._due import Due, DueDates, due
-from ._events import Event
-from ._ir import Activation, construct
-from ._results import Obligation, Status
+from fuxian_rules.calendar.legal import CST, LegalCalendar
+from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
+from fuxian_rules.engine.backends.ir import Activation, construct
+from fuxian_rules.engine.due import Due, DueDates, due
+from fuxian_rules.model.events import Event
+from fuxian_rules.model.results import Obligation, Status
 
 __all__ = ["CaseEvaluator"]
 

@@ -1,9 +1,11 @@
 """The engine: events in, obligations out, one case at a time.
 
-Data flows one way: events are validated (:mod:`._events`), the catalogue is loaded and compiled
-(:mod:`._catalog`, :mod:`._compiler`), a backend matches each case's facts (:mod:`._durable` or
-:mod:`._reference`), and then — in event time, in our own code — instances are built, due dates
-computed (:mod:`._calendar`) and statuses decided (:mod:`._status`).
+Data flows one way: events are validated (:mod:`fuxian_rules.model.events`), the catalogue is loaded
+(:mod:`fuxian_rules.catalog.loader`) and compiled (:mod:`fuxian_rules.engine.backends.compiler`), a backend
+matches each case's facts (:mod:`fuxian_rules.engine.backends.durable` or
+:mod:`fuxian_rules.engine.backends.reference`), and then — in event time, in our own code — instances are
+built, due dates computed (:mod:`fuxian_rules.calendar.legal`) and statuses decided
+(:mod:`fuxian_rules.engine.status`).
 
 Determinism: events are de-duplicated by id and sorted by (instant, id) before anything else, cases are
 evaluated in sorted order, and results are sorted; so the same events in any order give the same result.
@@ -20,28 +22,33 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ._calendar import LegalCalendar, end_of_day
-from ._catalog import Catalog, load_catalog
-from ._compiler import CompiledCatalog, compile_catalog, flatten
-from ._events import EARLIEST, LATEST, Event, EventReader, Rejection, read_jsonl
-from ._explain import why as explain_why
-from ._ir import Activation, Fact, Matcher
-from ._reference import ReferenceBackend
-from ._results import Obligation, Receipt, Result
-from ._status import CaseEvaluator
-from .errors import BackendError, RunError
+from fuxian_rules.calendar.legal import LegalCalendar, end_of_day
+from fuxian_rules.catalog.loader import Catalog, load_catalog
+from fuxian_rules.engine.backends.compiler import CompiledCatalog, compile_catalog, flatten
+from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher
+from fuxian_rules.engine.backends.reference import ReferenceBackend
+from fuxian_rules.engine.explain import why as explain_why
+from fuxian_rules.engine.status import CaseEvaluator
+from fuxian_rules.errors import BackendError, RunError
+from fuxian_rules.model.events import EARLIEST, LATEST, Event, EventReader, Rejection, read_jsonl
+from fuxian_rules.model.results import Obligation, Receipt, Result
 
 __all__ = ["Backend", "CaseResult", "Engine", "Ingestion", "event_digest", "parse_as_of"]
 
 
 class Backend(Protocol):
-    """What a matching backend provides (see :mod:`._ir` for the semantics)."""
+    """What a matching backend provides (see :mod:`fuxian_rules.engine.backends.ir` for the semantics)."""
 
     name: str
 
-    def load(self, matchers: Sequence[Matcher]) -> None: ...
-    def match(self, facts: Sequence[Fact], matcher_ids: Iterable[str]) -> set[Activation]: ...
-    def close(self) -> None: ...
+    def load(self, matchers: Sequence[Matcher]) -> None:
+        """Compile the matchers once, before any case is matched."""
+
+    def match(self, facts: Sequence[Fact], matcher_ids: Iterable[str]) -> set[Activation]:
+        """Return every activation of the given matchers over the facts of one case."""
+
+    def close(self) -> None:
+        """Release what the backend holds (native sessions, threads)."""
 
 
 def parse_as_of(value: str | date | datetime) -> datetime:
@@ -129,7 +136,7 @@ class CaseResult:
 def _make_backend(name: str) -> tuple[Backend, str | None]:
     if name == "reference":
         return ReferenceBackend(), None
-    from ._durable import DurableBackend, durable_available
+    from fuxian_rules.engine.backends.durable import DurableBackend, durable_available
 
     ok, why = durable_available()
     if ok:
@@ -193,7 +200,7 @@ class Engine:
 
     def receipt(self, note: str | None = None) -> Receipt:
         """The receipt every result carries."""
-        from . import __version__
+        from fuxian_rules import __version__
 
         notes = [n for n in (self._backend_note, note) if n]
         return Receipt(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._engine import Engine
+    from fuxian_rules.engine.engine import Engine
 
 __all__ = ["event_json_schema"]
 

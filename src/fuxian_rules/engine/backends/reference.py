@@ -1,6 +1,6 @@
 """The pure-Python reference evaluator of compiled matchers: the oracle and the fallback.
 
-It implements the matcher semantics of :mod:`fuxian_rules._ir` in the most direct way — nested loops
+It implements the matcher semantics of :mod:`fuxian_rules.engine.backends.ir` in the most direct way — nested loops
 over the facts of one case — so that it can be read and trusted. The test suite runs it beside the
 durable_rules backend on the same histories and requires identical activations. Where durable_rules
 cannot be installed, the engine uses it instead and says so in every result's receipt.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import product
 
-from ._ir import Activation, Fact, Matcher
+from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher
 
 __all__ = ["ReferenceBackend"]
 

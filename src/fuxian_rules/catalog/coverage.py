@@ -21,11 +21,11 @@ from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._catalog import Catalog, LoadedRule, load_catalog
-from ._notice import Clause, NoticeIndex, normalise_text
-from ._vocab import located_validation_error
-from ._yamlsrc import Located, read_yaml
-from .errors import CatalogError
+from fuxian_rules.catalog.loader import Catalog, LoadedRule, load_catalog
+from fuxian_rules.catalog.notice import Clause, NoticeIndex, normalise_text
+from fuxian_rules.catalog.vocabulary import located_validation_error
+from fuxian_rules.catalog.yamlsource import Located, read_yaml
+from fuxian_rules.errors import CatalogError
 
 __all__ = ["CoverageRow", "add_coverage_command", "coverage_report", "is_obligation_bearing", "sentence_units"]
 
@@ -221,7 +221,7 @@ def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         out.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n")
     else:
-        from ._cli import _table  # imported here: _cli imports this module
+        from fuxian_rules.cli.commands import _table  # imported here: _cli imports this module
 
         table = [["clause", "kind", "status", "rules", "text / reason"]]
         for r in rows:

@@ -21,7 +21,7 @@ accepted: a rejected event fails the scenario with its line. Failures name ``fil
 scenario. Files are read with the project's safe, line-aware YAML reader; rule ids and statuses are
 checked against the catalogue when the file is collected, so a misspelt id fails instead of passing.
 
-Loaded by pytest through ``-p scenarios_plugin`` in ``pyproject.toml`` (``tests/`` is on the
+Loaded by pytest through ``-p fuxian_rules.testing.plugin`` in ``pyproject.toml`` (``tests/`` is on the
 ``pythonpath``), so ``rules/`` stays pure data; ``pytest``, ``pytest rules`` and
 ``pytest rules/3.11-transfer.scenarios.yaml`` all run the scenarios. One reference engine is built per
 catalogue folder for the whole session.
@@ -39,9 +39,9 @@ from typing import Any
 import pytest
 
 from fuxian_rules import Engine
-from fuxian_rules._results import Obligation
-from fuxian_rules._yamlsrc import Located, read_yaml
+from fuxian_rules.catalog.yamlsource import Located, read_yaml
 from fuxian_rules.errors import LoadError
+from fuxian_rules.model.results import Obligation
 
 __all__ = ["Scenario", "ScenarioFailure", "ScenarioFileError", "load_scenarios", "pytest_collect_file"]
 
@@ -119,10 +119,10 @@ def _same_due(want: Any, got: str | None) -> bool:
     if isinstance(want, datetime) or (isinstance(want, str) and "T" in want):
         try:
             w = want if isinstance(want, datetime) else datetime.fromisoformat(want)
-            return "T" in got and w.utcoffset() is not None and datetime.fromisoformat(got) == w
+            return bool("T" in got and w.utcoffset() is not None and datetime.fromisoformat(got) == w)
         except ValueError:
             return False
-    return _iso(want) == got
+    return bool(_iso(want) == got)
 
 
 def _plain(value: Any) -> Any:
@@ -289,7 +289,7 @@ class ScenarioFile(pytest.File):
         """A malformed file is reported as file:line, field and hint — no traceback."""
         if isinstance(excinfo.value, LoadError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style)
+        return super().repr_failure(excinfo)  # a collector's report takes no style
 
 
 class ScenarioItem(pytest.Item):

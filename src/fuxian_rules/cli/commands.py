@@ -19,11 +19,11 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from ._coverage import add_coverage_command
-from ._engine import Engine
-from ._events import read_jsonl
-from ._results import Result
-from .errors import FuxianRulesError
+from fuxian_rules.catalog.coverage import add_coverage_command
+from fuxian_rules.engine.engine import Engine
+from fuxian_rules.errors import FuxianRulesError
+from fuxian_rules.model.events import read_jsonl
+from fuxian_rules.model.results import Result
 
 __all__ = ["main"]
 
@@ -160,7 +160,7 @@ def _clause_text(engine: Engine, cid: str) -> str | None:
 
 
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
-    from ._schema import event_json_schema
+    from fuxian_rules.catalog.schema import event_json_schema
 
     engine = _engine(args)
     out.write(json.dumps(event_json_schema(engine), ensure_ascii=False, indent=2) + "\n")
@@ -203,8 +203,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of events")
     p.set_defaults(func=_cmd_schema)
     add_coverage_command(sub, common)
-    from ._spec import add_spec_command
-    add_spec_command(sub, common)
     return parser
 
 

@@ -4,7 +4,7 @@ The property-based tests in ``tests/test_spec_*.py`` *are* the specification: ea
 one property, its docstring says what it checks in plain words and quotes the clause it checks
 verbatim (``「…」（notice:3.11）``), and each module lists the clauses it covers in a module-level
 ``CLAUSES = ["notice:3.11", …]``. This module reads those files by parsing them (the tests are never
-imported, and they are not installed with the package), so ``fuxian-rules spec`` can print the
+imported, and they are not installed with the package), so ``python -m tools.spec`` can print the
 specification for legal review and the documentation can be generated from it.
 
 The tests are found in ``tests/`` of a source checkout (``src/fuxian_rules/../../tests``); an
@@ -17,19 +17,21 @@ import argparse
 import ast
 import json
 import re
+import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import RunError
+from fuxian_rules.errors import FuxianRulesError, RunError
 
 __all__ = [
     "Property",
     "Quote",
     "SpecModule",
-    "add_spec_command",
     "default_tests_dir",
     "load_spec",
+    "main",
     "render_json",
     "render_markdown",
 ]
@@ -81,8 +83,8 @@ class SpecModule:
 
 
 def default_tests_dir() -> Path:
-    """``tests/`` of the source checkout this package is imported from."""
-    return Path(__file__).resolve().parents[2] / "tests"
+    """``tests/`` of the source checkout this tool belongs to."""
+    return Path(__file__).resolve().parents[1] / "tests"
 
 
 def load_spec(tests_dir: str | Path | None = None) -> list[SpecModule]:
@@ -198,14 +200,14 @@ def render_markdown(modules: list[SpecModule]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def properties_by_clause(catalog: object = None, tests_dir: str | Path | None = None) -> dict[str, list[str]]:
+def properties_by_clause(modules: list[SpecModule]) -> dict[str, list[str]]:
     """Map each clause the properties cite (``notice:3.11``) to one line per property checking it.
 
-    Used by the docs generator so each rule page lists the properties of the clauses it cites. The
-    catalogue argument is accepted for that caller's uniform signature; clauses come from ``CLAUSES``.
+    Used by the docs generator so each rule page lists the properties of the clauses it cites; clauses
+    come from each module's ``CLAUSES``.
     """
     out: dict[str, list[str]] = {}
-    for m in load_spec(tests_dir):
+    for m in modules:
         for clause in m.clauses:
             out.setdefault(clause, []).extend(
                 f"{p.summary or p.name}（`{m.module}.py::{p.name}`）" for p in m.properties)
@@ -218,18 +220,22 @@ def render_json(modules: list[SpecModule]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _cmd_spec(args: argparse.Namespace, out: TextIO) -> int:
-    modules = load_spec(args.tests)
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run ``python -m tools.spec [--tests DIR] [--format md|json]``; returns the exit status (2 on an error)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.spec", description="print the compliance specification: the properties per clause")
+    parser.add_argument("--format", choices=["md", "json"], default="md")
+    parser.add_argument("--tests", metavar="DIR", help="folder of test_spec_*.py (default: tests/ of this checkout)")
+    args = parser.parse_args(argv)
+    out = out or sys.stdout
+    try:
+        modules = load_spec(args.tests)
+    except FuxianRulesError as exc:
+        sys.stderr.write(f"spec: error: {exc}\n")
+        return 2
     out.write(render_json(modules) if args.format == "json" else render_markdown(modules))
     return 0
 
 
-def add_spec_command(subparsers: Any, common_parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Register ``fuxian-rules spec`` (the properties per clause, as Markdown or JSON)."""
-    p: argparse.ArgumentParser = subparsers.add_parser(
-        "spec", parents=[common_parent], help="print the compliance specification: the properties per clause"
-    )
-    p.add_argument("--format", choices=["md", "json"], default="md")
-    p.add_argument("--tests", metavar="DIR", help="folder of test_spec_*.py (default: tests/ of the source checkout)")
-    p.set_defaults(func=_cmd_spec)
-    return p
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -30,10 +30,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ._calendar import CST
-from ._ir import construct
-from ._lines import MAX_LINE_BYTES, numbered, parse_line
-from ._vocab import FieldSpec, TypeSpec, Unit
+from fuxian_rules.calendar.legal import CST
+from fuxian_rules.catalog.vocabulary import FieldSpec, TypeSpec, Unit
+from fuxian_rules.engine.backends.ir import construct
+from fuxian_rules.model.lines import MAX_LINE_BYTES, numbered, parse_line
 
 __all__ = ["MAX_LINE_BYTES", "Event", "EventReader", "Rejection", "ident_ok", "read_jsonl"]
 
@@ -317,7 +317,7 @@ def read_jsonl(lines: Iterable[bytes | str] | BinaryIO,
                ) -> Iterator[tuple[int, Any | Rejection]]:
     """Parse JSON Lines, yielding ``(line number, parsed object or Rejection)``; blank lines are skipped.
 
-    A binary file is read in bounded chunks (:func:`fuxian_rules._lines.iter_lines`): over-long lines cost
+    A binary file is read in bounded chunks (:func:`fuxian_rules.model.lines.iter_lines`): over-long lines cost
     one chunk of memory, a leading byte-order mark is dropped and bare-CR line ends are understood. Each
     line is parsed on its own, so one bad line costs only itself. NaN, Infinity, duplicate keys,
     non-UTF-8 bytes, over-long lines and nesting too deep to parse are rejected with the line number and

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._events import Rejection
+from fuxian_rules.model.events import Rejection
 
 __all__ = ["Obligation", "Receipt", "Result", "Status"]
 

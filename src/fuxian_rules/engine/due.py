@@ -1,7 +1,7 @@
 """Due dates of rule instances: a plan per rule, read once from its period, then the legal calendar.
 
 A rule's ``period`` says how its deadline is found: a number of hours, days, working days, months or
-years counted by the legal calendar (:mod:`._calendar`), a deployment-policy term for words without a
+years counted by the legal calendar (:mod:`fuxian_rules.calendar.legal`), a deployment-policy term for words without a
 number (及时, 立即), the end of the calendar year, a date carried by the event, or the deadline of the
 step it follows. Day-based results are shared by every case that starts on the same day, so they are
 remembered (bounded); a period counted from an instant never repeats and is not.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from ._calendar import CST, DueDate, LegalCalendar, end_of_day
-from ._compiler import CompiledCatalog, CompiledRule
+from fuxian_rules.calendar.legal import CST, DueDate, LegalCalendar, end_of_day
+from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
 
 __all__ = ["Due", "DueDates", "due"]
 

@@ -13,8 +13,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._ir import Matcher
-from .errors import BackendError
+from fuxian_rules.engine.backends.ir import Matcher
+from fuxian_rules.errors import BackendError
 
 __all__ = ["compile_group", "key_hashes", "matcher_problem", "type_groups", "value_bytes"]
 

@@ -1,6 +1,6 @@
 """The durable_rules matching backend: compiled matchers run on the Rete engine's C core.
 
-:class:`DurableBackend` must return exactly what :class:`~fuxian_rules._reference.ReferenceBackend`
+:class:`DurableBackend` must return exactly what :class:`~fuxian_rules.engine.backends.reference.ReferenceBackend`
 returns. durable_rules 2.0.28 is unmaintained and its C core has sharp edges, so this module drives the
 low-level ``durable_rules_engine`` calls itself (no ``durable.lang``, no ``Host`` and its threads) and
 every design choice below is a defence against a measured failure:
@@ -21,7 +21,7 @@ every design choice below is a defence against a measured failure:
   failing join was the last expression), which the trailing ``_k`` join prevents.
 * JSON is written with ``ensure_ascii=False``: the C parser does not decode escaped non-ASCII text.
 * Compile-time limits of the C core are checked by :meth:`DurableBackend.load` on a model of the alpha
-  network it will build (:mod:`._durable_net`); runtime failures become
+  network it will build (:mod:`fuxian_rules.engine.backends.durable_net`); runtime failures become
   :class:`~fuxian_rules.errors.BackendError` so that the engine can evaluate that case with the
   reference backend instead.
 """
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from ._durable_net import (
+from fuxian_rules.engine.backends.durable_net import (
     MAX_KEYS,
     MAX_VALUE_BYTES,
     SENTINEL_KEY,
@@ -50,8 +50,8 @@ from ._durable_net import (
     type_groups,
     value_bytes,
 )
-from ._ir import Activation, Fact, Matcher, Pattern
-from .errors import BackendError
+from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher, Pattern
+from fuxian_rules.errors import BackendError
 
 __all__ = ["DurableBackend", "durable_available"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from fuxian_rules._yamlsrc import MAX_DEPTH, flow_too_deep
+from fuxian_rules.catalog.yamlsource import MAX_DEPTH, flow_too_deep
 from fuxian_rules.errors import CalendarError
 
 __all__ = ["Year", "parse_calendar_file"]

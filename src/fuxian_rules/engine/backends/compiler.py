@@ -1,8 +1,8 @@
-"""Compile the checked catalogue into matchers (:mod:`fuxian_rules._ir`) and an evaluation order.
+"""Compile the checked catalogue into matchers (:mod:`fuxian_rules.engine.backends.ir`) and an evaluation order.
 
 Every event condition a rule states — its trigger, the events it requires, what closes or cancels it —
 becomes a matcher that both backends run. Everything about time (which event came first, due dates,
-lateness) is left to :mod:`fuxian_rules._engine`, in event time.
+lateness) is left to :mod:`fuxian_rules.engine.engine`, in event time.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._catalog import Catalog
-from .errors import CatalogError
-from ._events import Event
-from ._ir import Cond, Fact, Join, Matcher, Pattern, flatten_value
-from ._model import EventPattern, RuleSpec
-from ._vocab import LIST_KINDS, TypeSpec
+from fuxian_rules.catalog.loader import Catalog
+from fuxian_rules.catalog.vocabulary import LIST_KINDS, TypeSpec
+from fuxian_rules.engine.backends.ir import Cond, Fact, Join, Matcher, Pattern, flatten_value
+from fuxian_rules.errors import CatalogError
+from fuxian_rules.model.events import Event
+from fuxian_rules.model.rules import EventPattern, RuleSpec
 
 __all__ = ["CompiledCatalog", "CompiledRule", "compile_catalog", "flatten"]
 
@@ -175,7 +175,7 @@ def _field_keys(tspec: TypeSpec) -> _FieldKeys:
 
 
 def flatten(event: Event, types: dict[str, TypeSpec]) -> Fact:
-    """Flatten an event into a fact of strings (see :data:`fuxian_rules._ir.Fact`)."""
+    """Flatten an event into a fact of strings (see :data:`fuxian_rules.engine.backends.ir.Fact`)."""
     fact: Fact = {"id": event.id, "t": event.type, "case_id": event.case_id, "_k": "1"}
     if event.actor is not None:
         fact["actor"] = event.actor

@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ._yamlsrc import read_yaml
-from .errors import PolicyError
+from fuxian_rules.catalog.yamlsource import read_yaml
+from fuxian_rules.errors import PolicyError
 
 __all__ = ["Policy", "PolicyTerm", "load_policy"]
 

@@ -1,8 +1,8 @@
 """The event vocabulary and the unit registry, read from ``rules/vocabulary.yaml`` and ``rules/units.yaml``.
 
 Both are data so that adding an event type or a unit is an edit a deployment can review, not a code
-change. The event models (:mod:`fuxian_rules._events`) and the rule-file checks
-(:mod:`fuxian_rules._catalog`) are built from them.
+change. The event models (:mod:`fuxian_rules.model.events`) and the rule-file checks
+(:mod:`fuxian_rules.catalog.loader`) are built from them.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ._yamlsrc import Located
-from .errors import CatalogError
+from fuxian_rules.catalog.yamlsource import Located
+from fuxian_rules.errors import CatalogError
 
 __all__ = ["FieldSpec", "TypeSpec", "Unit", "Vocabulary", "located_validation_error", "parse_units",
            "parse_vocabulary"]
