@@ -115,8 +115,8 @@ def test_1_the_command_line_keeps_every_good_result_when_a_due_date_is_absurd(tm
 
 @pytest.mark.parametrize("raw_id", ["\\ud800", "\\udcff", "a\\udfffb"])
 def test_2_an_unencodable_id_is_rejected_without_being_echoed(tmp_path: Path, raw_id: str) -> None:
-    line = ('{"id": "%s", "type": "crime_suspected", "case_id": "C", "occurred_at": "2025-03-03", '
-            '"data": {"agency": "health"}}' % raw_id).encode()
+    line = ('{"id": "' + raw_id + '", "type": "crime_suspected", "case_id": "C", "occurred_at": "2025-03-03", '
+            '"data": {"agency": "health"}}').encode()
     path = tmp_path / "e.jsonl"
     path.write_bytes(line + b"\n" + jsonl(GOOD))
     for extra in ([], ["--stream"]):

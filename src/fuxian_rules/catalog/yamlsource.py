@@ -100,7 +100,8 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
         raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up")
     deep = flow_too_deep(text)
     if deep is not None:
-        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file, line=deep, hint="rule files are a few levels deep")
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file, line=deep,
+                    hint="rule files are a few levels deep")
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -123,7 +124,8 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
     except yaml.YAMLError as exc:
         raise error(f"YAML error: {exc}", file=file) from None
     except RecursionError:  # block nesting hundreds deep: PyYAML composes recursively
-        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file, hint="rule files are a few levels deep") from None
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file,
+                    hint="rule files are a few levels deep") from None
     located = Located(data=None, file=file)
     if node is None:
         located.lines[()] = 1  # an empty document: errors about it point at line 1

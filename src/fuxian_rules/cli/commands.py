@@ -6,7 +6,8 @@ JSON Schema of events for callers in other languages; ``coverage`` shows how eac
 is handled.
 
 Exit status: 0 when everything was evaluated, 1 when at least one event was rejected (the rest are
-still evaluated and printed), 2 on a usage error or a bad rule/policy/calendar file.
+still evaluated and printed), 2 on a usage error or a bad rule/policy/calendar file, 3 on an internal
+error (a bug: no input should cause one).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from fuxian_rules.catalog.coverage import add_coverage_command
 from fuxian_rules.engine.engine import Engine
 from fuxian_rules.errors import FuxianRulesError
 from fuxian_rules.model.events import read_jsonl
-from fuxian_rules.model.results import Result
 
 __all__ = ["main"]
 
@@ -51,64 +51,11 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine(args.rules, policy=args.policy, calendars=args.calendar or (), backend=args.backend)
 
 
-def _print_result(result: Result, fmt: str, out: TextIO) -> None:
-    if fmt == "json":
-        data = result.model_dump(mode="json")
-        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        return
-    rows = [["case_id", "rule", "holder", "status", "due", "basis"]]
-    for o in result.obligations:
-        rows.append([o.case_id, o.rule, o.holder_name, f"{_STATUS_ZH[o.status]} {o.status}",
-                     (o.due or "—") + (" (provisional)" if o.due_provisional else ""), ", ".join(o.basis)])
-    out.write(f"as of {result.as_of}: {len(result.obligations)} obligations, {len(result.rejected)} rejected\n\n")
-    if len(rows) > 1:
-        _table(rows, out)
-    counts: dict[str, int] = {}
-    for o in result.obligations:
-        counts[o.status] = counts.get(o.status, 0) + 1
-    if counts:
-        out.write("\n" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + "\n")
-    if result.rejected:
-        out.write("\nrejected events:\n")
-        for r in result.rejected:
-            where = f"line {r.line}" if r.line is not None else "event"
-            out.write(f"  {where}" + (f" id {r.id!r}" if r.id else "") + f": {r.message}\n")
-    rc = result.receipt
-    out.write(f"\nreceipt: fuxian_rules {rc.library_version}, backend {rc.backend}, "
-              f"catalogue {rc.catalog_sha256[:12]}, "
-              f"policy {rc.policy_sha256[:12]} ({rc.policy_source}), calendar years "
-              f"{rc.calendar_years[0]}–{rc.calendar_years[-1]}\n")
-    if rc.backend_note:
-        out.write(f"note: {rc.backend_note}\n")
-
-
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    engine = _engine(args)
-    if args.stream:
-        try:
-            return _check_stream(engine, args, out)
-        finally:
-            engine.close()
-    try:
-        result = engine.evaluate_file(args.events, args.as_of)
-    finally:
-        engine.close()
-    _print_result(result, args.format, out)
-    return 1 if result.rejected else 0
+    from fuxian_rules.cli.check import run_check
 
-
-def _check_stream(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
-    """JSON Lines out as each case ends: ``{"obligation": …}``, ``{"rejected": …}``, then ``{"receipt": …}``."""
-    rejected = 0
-    with open(args.events, "rb") as fh:
-        for _, obligations, rejections in engine.evaluate_stream(read_jsonl(fh), args.as_of):
-            for o in obligations:
-                out.write(json.dumps({"obligation": o.model_dump(mode="json")}, ensure_ascii=False) + "\n")
-            for r in rejections:
-                rejected += 1
-                out.write(json.dumps({"rejected": r.model_dump(mode="json")}, ensure_ascii=False) + "\n")
-    out.write(json.dumps({"receipt": engine.receipt().model_dump(mode="json")}, ensure_ascii=False) + "\n")
-    return 1 if rejected else 0
+    with _engine(args) as engine:
+        return run_check(engine, args.events, args.as_of, args.format, args.stream, out)
 
 
 def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
@@ -132,7 +79,8 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
     with open(args.events, "rb") as fh:
-        obligations, why = engine.explain(args.case_id, read_jsonl(fh), args.as_of, args.rule)
+        obligations, why = engine.explain(args.case_id, read_jsonl(fh, engine.reader.known_word), args.as_of,
+                                         args.rule)
     if args.rule is not None:
         out.write("\n".join(why) + "\n")
         return 0
@@ -226,6 +174,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except OSError as exc:
         sys.stderr.write(f"fuxian-rules: error: {exc.filename}: {exc.strerror}\n")
         return 2
+    except Exception as exc:  # a bug: its own status, and nothing of the input (the message may hold it)
+        sys.stderr.write(f"fuxian-rules: internal error ({type(exc).__name__}); this is a bug, please report it "
+                         "with the command that caused it (set FUXIAN_RULES_TRACEBACK=1 for the traceback)\n")
+        if os.environ.get("FUXIAN_RULES_TRACEBACK"):
+            import traceback
+
+            traceback.print_exc()
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 from fuxian_rules.calendar.legal import CST
 from fuxian_rules.catalog.vocabulary import FieldSpec, TypeSpec, Unit
 from fuxian_rules.engine.backends.ir import construct
-from fuxian_rules.model.lines import MAX_LINE_BYTES, numbered, parse_line
+from fuxian_rules.model.lines import BLANK, MAX_LINE_BYTES, numbered, parse_line
 
 __all__ = ["MAX_LINE_BYTES", "Event", "EventReader", "Rejection", "ident_ok", "read_jsonl"]
 
@@ -68,7 +68,7 @@ def _check_text(value: str) -> str:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise PydanticCustomError("invalid_text", "text must be valid Unicode (a lone surrogate was sent)") from None
+            raise PydanticCustomError("invalid_text", "text must be valid Unicode (it has a lone surrogate)") from None
     return value
 
 
@@ -325,5 +325,5 @@ def read_jsonl(lines: Iterable[bytes | str] | BinaryIO,
     """
     for no, raw in numbered(lines):
         obj = parse_line(no, raw, known_words, Rejection)
-        if obj is not None:
+        if obj is not BLANK:
             yield no, obj

@@ -18,7 +18,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
-__all__ = ["CHUNK_BYTES", "MAX_LINE_BYTES", "iter_lines", "numbered", "parse_line"]
+__all__ = ["BLANK", "CHUNK_BYTES", "MAX_LINE_BYTES", "iter_lines", "numbered", "parse_line"]
+
+#: What :func:`parse_line` returns for a blank line (``null`` is a JSON value, so None cannot say it).
+BLANK: Any = object()
 
 #: A line longer than this is rejected (no event is anywhere near it: the largest legal one is ~30 KB).
 MAX_LINE_BYTES = 1024 * 1024
@@ -99,7 +102,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_line(no: int, raw: bytes | str | None, known_words: Callable[[str], bool] = lambda _: False,
                make: Callable[..., Any] | None = None) -> Any:
-    """Parse one line into a JSON value, or return its rejection (built by ``make``); None for a blank line.
+    """Parse one line into a JSON value, or return its rejection (built by ``make``); :data:`BLANK` if blank.
 
     Args:
         no: The line number, for the rejection.
@@ -124,7 +127,7 @@ def parse_line(no: int, raw: bytes | str | None, known_words: Callable[[str], bo
     if no == 1 and text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        return None
+        return BLANK
     try:
         return json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicate_keys)
     except RecursionError:
@@ -143,4 +146,4 @@ def numbered(lines: Iterable[bytes | str] | BinaryIO) -> Iterator[tuple[int, byt
     if hasattr(lines, "read"):
         yield from iter_lines(lines)  # type: ignore[arg-type]
     else:
-        yield from enumerate(lines, start=1)  # type: ignore[arg-type]
+        yield from enumerate(lines, start=1)
