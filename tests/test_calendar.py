@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuxian_rules.calendar.legal import CST, DueDate, LegalCalendar
+from fuxian_rules.calendar.legal import DueDate, LegalCalendar
 from fuxian_rules.errors import CalendarError, LoadError
+from fuxian_rules.model.time import CST
 
 D = date.fromisoformat
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import strategies as S
 from fuxian_rules import Engine
-from fuxian_rules.catalog.yamlsource import read_yaml
 from fuxian_rules.model.results import Obligation
+from fuxian_rules.safe_yaml import read_yaml
 from helpers import of_rule
 
 CLAUSES = ["notice:3.11", "notice:3.2", "notice:3.13", "transfer-reg:5", "transfer-reg:8", "transfer-reg:9",

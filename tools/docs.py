@@ -19,22 +19,24 @@ from pathlib import Path
 from typing import Any
 
 from fuxian_rules import errors
-from fuxian_rules.calendar.legal import CST, LegalCalendar
+from fuxian_rules.calendar.legal import LegalCalendar
 from fuxian_rules.catalog.coverage import coverage_report
 from fuxian_rules.catalog.loader import Catalog, load_catalog
 from fuxian_rules.catalog.notice import normalise_text
 from fuxian_rules.catalog.schema import event_json_schema
 from fuxian_rules.cli import commands as _cli
 from fuxian_rules.engine.engine import Engine, parse_as_of
+from fuxian_rules.model.citation import Citation, notice_clauses
 from fuxian_rules.model.events import Rejection
+from fuxian_rules.model.labels import MODALITY_ZH, STATUS_ZH
 from fuxian_rules.model.results import Obligation, Receipt, Result
 from fuxian_rules.model.rules import EventPattern
+from fuxian_rules.model.time import CST
 from tools.spec import load_spec, properties_by_clause, render_markdown
 
 __all__ = ["generate", "main"]
 
 ROOT = Path(__file__).resolve().parents[1]
-MODALITY = {"obligation": "应当（义务）", "prohibition": "不得（禁止）", "permission": "可以（提示）"}
 COVERAGE = {"encoded": "已编码", "advisory": "提示性", "not machine-checkable": "不可核验", "unclassified": "未分类"}
 PERIOD_SOURCES = ("cpl:105", "civil-code:201", "civil-code:202", "civil-code:203", "cpl-interp:202")
 NO_PROPERTIES = "（没有专门针对本规则所引条款的属性测试；通用属性见“合规规格”页面）"
@@ -83,7 +85,7 @@ class _Site:
         self.properties = properties_by_clause(self.spec)
         self.links: dict[str, list[str]] = defaultdict(list)  # clause id -> rule ids
         self.notes: dict[str, tuple[str, str]] = {}  # clause id or "id|sentence" -> (coverage status, reason)
-        cited = {r: [c[7:] for c in lr.spec.basis if c.startswith("notice:")] for r, lr in cat.rules.items()}
+        cited = {r: notice_clauses(lr.spec.basis) for r, lr in cat.rules.items()}
         for rid, cid in ((r, c) for r, cs in cited.items() for c in cs):
             self.links[cid].append(rid)
         said: dict[str, list[str]] = defaultdict(list)  # clause id or "id|sentence" -> rules, per coverage
@@ -140,7 +142,7 @@ class _Site:
             if key not in ids:
                 ids[key] = f"n{len(ids)}"
                 if key in self.cat.rules:
-                    lines.append(f'    {ids[key]}["{key}<br/>{MODALITY[self.cat.rules[key].spec.modality][:2]}"]')
+                    lines.append(f'    {ids[key]}["{key}<br/>{MODALITY_ZH[self.cat.rules[key].spec.modality][:2]}"]')
                 else:
                     t = self.cat.types[key].title.replace('"', "#quot;")
                     lines.append(f'    {ids[key]}(["{key}<br/>{t[:12]}{"…" if len(t) > 12 else ""}"]):::ev')
@@ -191,9 +193,10 @@ def _period(site: _Site, rid: str) -> str:
 def _rule_page(site: _Site, rid: str) -> str:
     cat, lr = site.cat, site.cat.rules[rid]
     s, h, t = lr.spec, lr.spec.holder, lr.spec.trigger
-    clauses = [c[7:] for c in s.basis if c.startswith("notice:")]  # shown and linked: the rule's own citations
+    clauses = notice_clauses(s.basis)  # shown and linked: the rule's own citations
     first = (site.anchors[rid] or [f"clause-{clauses[0].replace('.', '-')}"])[0]
-    out = [f"# {_esc(s.title)}", "", f"`{rid}` · {MODALITY[s.modality]} · 依据 {'、'.join(f'`{c}`' for c in s.basis)}",
+    basis = "、".join(f"`{c}`" for c in s.basis)
+    out = [f"# {_esc(s.title)}", "", f"`{rid}` · {MODALITY_ZH[s.modality]} · 依据 {basis}",
            "", f"- 通知原文：“{_esc(s.text)}”（[在通知全文中查看](../notice.md#{first})）",
            f"- 条款区：{_esc(cat.areas[lr.area].title)}（规则文件 `{lr.file}:{lr.line}`）",
            f"- 施行：{s.valid_from} 起{f'，至 {s.valid_to} 止' if s.valid_to else ''}",
@@ -203,7 +206,7 @@ def _rule_page(site: _Site, rid: str) -> str:
         here = [a for a in site.anchors[rid] if a.startswith(f"s-{slug}-")] or [f"clause-{slug}"]
         out += [f"**〔notice:{cid}〕{c.label}{_esc(c.heading)}** · [在通知全文中查看](../notice.md#{here[0]})", "",
                 _quote(c.text, s.text), ""]
-    national = [c for c in s.basis if not c.startswith("notice:")]
+    national = [c for c in s.basis if not Citation.parse(c).is_notice]
     out += ["## 国家规定原文", ""] if national else []
     for cit in national:
         name, art = cat.instruments[cit.split(":")[0]]["name"], cat.citations[cit]
@@ -215,7 +218,7 @@ def _rule_page(site: _Site, rid: str) -> str:
         "下列规则逾期未履行或被违反时自动引发：" + _links(cat.escalation_sources(rid))) if t.escalated else (
         f"按计划自动产生（自 {s.valid_from} 起{'，每个单位各一项' if t.schedule and t.schedule.per else ''}）")
     out += ["## 规则释义", "", f"- **谁**：{_esc(h.role or '')}{' —— ' if h.role else ''}{who}",
-            f"- **在何种情况下**：{when}", f"- **{MODALITY[s.modality][:2]}做什么**：{_esc(s.title)}",
+            f"- **在何种情况下**：{when}", f"- **{MODALITY_ZH[s.modality][:2]}做什么**：{_esc(s.title)}",
             f"- **期限**：{_period(site, rid)}",
             "- **如何履行**：" + ("；或 ".join(map(site.event, s.closed_by)) or "无可核验的履行事件")]
     out += [f"- **何时不再适用**：{'；或 '.join(map(site.event, s.cancelled_by))}"] if s.cancelled_by else []
@@ -232,7 +235,7 @@ def _rule_page(site: _Site, rid: str) -> str:
     out += ["", "## 示例（实际输出）", ""] + ([f"以下是引擎（参考实现）对 `examples/history.jsonl`、截至 {site.as_of}"
             "的实际输出中本规则的结果。", "", "| 案件 | 义务人 | 状态 | 届满 due |", "|---|---|---|---|"] if obs else [
             "示例事件中没有触发本规则的案件。"])
-    out += [f"| {o.case_id} | {_esc(o.holder_name)} | {_cli._STATUS_ZH[o.status]} `{o.status}` | {o.due or '—'} |"
+    out += [f"| {o.case_id} | {_esc(o.holder_name)} | {STATUS_ZH[o.status].short} `{o.status}` | {o.due or '—'} |"
             for o in obs]
     for o in obs:
         out += ["", f'??? example "{o.case_id}：输入事件与说明（explanation）"', "", "    ```json",
@@ -315,7 +318,7 @@ def _snippets(site: _Site) -> dict[str, str]:
         datetime(2024, 3, 7, 10, tzinfo=CST), 24)), ("3日，届满日为调休工作日", cal.add_days(date(2024, 10, 9), 3)),
              ("2个月，起算日为月末", cal.add_months(date(2024, 12, 31), 2)),
              (f"3日，{years[-1] + 1}年尚无官方数据", cal.add_days(date(years[-1] + 1, 9, 28), 3))]
-    site.write("event-schema.json", json.dumps(event_json_schema(engine), ensure_ascii=False, indent=2) + "\n")
+    site.write("event-schema.json", json.dumps(event_json_schema(engine.catalog), ensure_ascii=False, indent=2) + "\n")
     example = LegalCalendar([EXAMPLES / "2024.yaml"], use_package=False)  # the example of periods.md must be right
     assert all(example.is_workday(d) == cal.is_workday(d) for d in (date(2024, 9, 29), date(2024, 10, 1)))
     cli, history = StringIO(), str(ROOT / "examples" / "history.jsonl")

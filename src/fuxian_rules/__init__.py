@@ -29,8 +29,9 @@ from fuxian_rules.errors import (
 )
 from fuxian_rules.model.events import Event, Rejection
 from fuxian_rules.model.results import Obligation, Receipt, Result
+from fuxian_rules.model.version import library_version as _library_version
 
-__version__ = "0.1.0"
+__version__ = _library_version()
 
 __all__ = [
     "BackendError",

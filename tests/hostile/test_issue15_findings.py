@@ -26,7 +26,9 @@ import strategies as S
 from fuxian_rules import Engine, Rejection, RunError, load_catalog
 from fuxian_rules.errors import LoadError
 
-CLI = str(Path(sys.executable).with_name("fuxian-rules"))
+# The command line in a subprocess, wherever the layering put its entry point.
+CLI_CODE = ("import sys\ntry:\n    from fuxian_rules.cli import main\nexcept ImportError:\n"
+            "    from fuxian_rules._cli import main\nsys.exit(main())\n")
 AS_OF = "2025-03-31"
 
 
@@ -61,7 +63,7 @@ def jsonl(*events: Any) -> bytes:
 def run_cli(args: list[str], *, stdin: bytes | None = None, timeout: float = 120, vmem_mb: int | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run the installed ``fuxian-rules`` in a subprocess, optionally under ``ulimit -v``."""
-    cmd = [CLI, *args]
+    cmd = [sys.executable, "-c", CLI_CODE, *args]
     if vmem_mb is not None:
         cmd = ["bash", "-c", f'ulimit -v {vmem_mb * 1024}; exec "$@"', "bash", *cmd]
     return subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout,

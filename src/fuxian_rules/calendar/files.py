@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from fuxian_rules.catalog.yamlsource import MAX_DEPTH, flow_too_deep
 from fuxian_rules.errors import CalendarError
+from fuxian_rules.safe_yaml import MAX_DEPTH, flow_too_deep
 
 __all__ = ["Year", "parse_calendar_file"]
 

@@ -24,20 +24,18 @@ import calendar as _stdcal
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import MAXYEAR, UTC, date, datetime, time, timedelta, timezone
+from datetime import MAXYEAR, UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import chinese_calendar
 
 from fuxian_rules.calendar.files import Year, parse_calendar_file
-from fuxian_rules.catalog.yamlsource import MAX_BYTES
 from fuxian_rules.errors import CalendarError
+from fuxian_rules.model.time import CST, end_of_day
+from fuxian_rules.safe_yaml import MAX_BYTES
 
-__all__ = ["CST", "DueDate", "LegalCalendar", "end_of_day"]
-
-#: China Standard Time. All periods are computed on calendar dates in CST.
-CST = timezone(timedelta(hours=8))
+__all__ = ["DueDate", "LegalCalendar"]
 
 #: Chinese names for the holiday names the ``chinese_calendar`` package uses, so that explanations
 #: read the way the official notices do.
@@ -55,14 +53,6 @@ _WEEKEND = {5: "周六", 6: "周日"}
 _NOT_COUNTED = "（cpl:105、civil-code:201）"
 
 Skipped = tuple[tuple[date, str], ...]
-
-
-def end_of_day(d: date) -> datetime:
-    """24:00 CST of ``d``, i.e. 00:00 +08:00 of the next day.
-
-    When a period ending on ``d`` runs out (civil-code:203), and what a bare ``as_of`` date means.
-    """
-    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=CST)
 
 
 @dataclass(frozen=True)

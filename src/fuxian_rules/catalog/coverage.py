@@ -11,23 +11,21 @@ clause, listed rules must exist, and a clause some rule cites cannot be called n
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fuxian_rules.catalog.loader import Catalog, LoadedRule, load_catalog
+from fuxian_rules.catalog.loader import Catalog, LoadedRule
 from fuxian_rules.catalog.notice import Clause, NoticeIndex, normalise_text
-from fuxian_rules.catalog.vocabulary import located_validation_error
-from fuxian_rules.catalog.yamlsource import Located, read_yaml
 from fuxian_rules.errors import CatalogError
+from fuxian_rules.model.citation import Citation, notice_clauses
+from fuxian_rules.safe_yaml import Located, located_validation_error, read_yaml
 
-__all__ = ["CoverageRow", "add_coverage_command", "coverage_report", "is_obligation_bearing", "sentence_units"]
+__all__ = ["CoverageRow", "coverage_report", "is_obligation_bearing", "sentence_units"]
 
 #: Words that make a sentence obligation-bearing (matched literally, so 需要 and 应急局 count as well).
 OBLIGATION_WORDS = ("应", "应当", "要", "须", "不得", "可", "至少", "每年", "及时", "同步")
@@ -105,17 +103,17 @@ def _related(cited: str, clause_id: str) -> bool:
 
 def _clause_rules(rules: Iterable[LoadedRule], clause_id: str) -> set[str]:
     return {lr.spec.id for lr in rules
-            if any(c == f"notice:{clause_id}" or c.startswith(f"notice:{clause_id}.") for c in lr.spec.basis)}
+            if any(c == clause_id or c.startswith(f"{clause_id}.") for c in notice_clauses(lr.spec.basis))}
 
 
 def _sentence_rules(rules: Iterable[LoadedRule], clause_id: str, sentence: str) -> set[str]:
     norm = normalise_text(sentence)
     out = set()
     for lr in rules:
-        cited = [c.removeprefix("notice:") for c in lr.spec.basis if c.startswith("notice:")]
+        cited = notice_clauses(lr.spec.basis)
         if not any(_related(c, clause_id) for c in cited):
             continue
-        texts = [lr.spec.text, *(q for cid, q in lr.spec.quotes.items() if cid.startswith("notice:"))]
+        texts = [lr.spec.text, *(q for cid, q in lr.spec.quotes.items() if Citation.parse(cid).is_notice)]
         if any(normalise_text(t) in norm for t in texts):
             out.add(lr.spec.id)
     return out
@@ -213,46 +211,3 @@ def coverage_report(catalog: Catalog, path: str | Path | None = None) -> list[Co
             out.append(CoverageRow(clause.id, clause.label, "sentence", " ".join(sentence.split()), bearing,
                                    status, found, reason))
     return out
-
-
-def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
-    catalog = load_catalog(args.rules, args.policy)
-    rows = coverage_report(catalog)
-    if args.format == "json":
-        out.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n")
-    else:
-        from fuxian_rules.cli.commands import _table  # imported here: _cli imports this module
-
-        table = [["clause", "kind", "status", "rules", "text / reason"]]
-        for r in rows:
-            shown = ", ".join(r.rules[:3]) + (f" …(+{len(r.rules) - 3})" if len(r.rules) > 3 else "")
-            text = r.text if len(r.text) <= 30 else r.text[:29] + "…"
-            table.append([r.label, r.kind, r.status, shown or "—", f"{text} — {r.reason}" if r.reason else text])
-        _table(table, out)
-        out.write("\n" + _summary(rows) + "\n")
-    return 1 if any(r.status == "unclassified" for r in rows) else 0
-
-
-def _summary(rows: list[CoverageRow]) -> str:
-    parts = []
-    for kind in ("clause", "sentence"):
-        counts: dict[str, int] = {}
-        for r in rows:
-            if r.kind == kind:
-                counts[r.status] = counts.get(r.status, 0) + 1
-        order = ("encoded", "advisory", "not machine-checkable", "unclassified")
-        parts.append(f"{kind}s: " + ", ".join(f"{s} {counts[s]}" for s in order if counts.get(s)))
-    return "; ".join(parts)
-
-
-def add_coverage_command(subparsers: Any, common_parent: argparse.ArgumentParser) -> None:
-    """Register the ``coverage`` subcommand (a table, or ``--format json``) on the CLI's subparsers.
-
-    Args:
-        subparsers: The object returned by ``ArgumentParser.add_subparsers``.
-        common_parent: The parser holding the options every subcommand shares (``--rules`` …).
-    """
-    p = subparsers.add_parser("coverage", parents=[common_parent],
-                              help="show how each clause and obligation-bearing sentence of the notice is handled")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.set_defaults(func=_cmd_coverage)

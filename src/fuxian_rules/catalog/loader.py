@@ -26,17 +26,12 @@ from pydantic import ValidationError
 
 from fuxian_rules.catalog.notice import NoticeIndex, normalise_text, parse_notice
 from fuxian_rules.catalog.policy import Policy, load_policy
-from fuxian_rules.catalog.vocabulary import (
-    LIST_KINDS,
-    TypeSpec,
-    Unit,
-    located_validation_error,
-    parse_units,
-    parse_vocabulary,
-)
-from fuxian_rules.catalog.yamlsource import Located, read_yaml
+from fuxian_rules.catalog.vocabulary import parse_units, parse_vocabulary
 from fuxian_rules.errors import CatalogError
+from fuxian_rules.model.citation import Citation, notice_clauses
 from fuxian_rules.model.rules import EventPattern, RuleFile, RuleSpec
+from fuxian_rules.model.vocabulary import LIST_KINDS, TypeSpec, Unit
+from fuxian_rules.safe_yaml import Located, located_validation_error, read_yaml
 
 __all__ = ["Catalog", "LoadedRule", "default_rules_dir", "load_catalog"]
 
@@ -186,20 +181,22 @@ class _Checker:
 
     def check_rule(self, spec: RuleSpec, src: Located, at: tuple[str | int, ...]) -> None:
         for i, cit in enumerate(spec.basis):
-            if cit.startswith("notice:"):
-                if cit.removeprefix("notice:") not in self.notice:
+            cited = Citation.parse(cit)
+            if cited.is_notice:
+                if cited.article not in self.notice:
                     raise self.fail(f"the notice has no clause {cit}", src, (*at, "basis", i),
-                                    _suggest(cit.removeprefix("notice:"), self.notice.ids()))
+                                    _suggest(cited.article, self.notice.ids()))
             elif cit not in self.citations:
                 raise self.fail(f"unknown citation {cit!r}", src, (*at, "basis", i),
                                 _suggest(cit, self.citations) or "add it to citations.yaml with its verbatim text")
-        clauses = [self.notice.clauses[c.removeprefix("notice:")] for c in spec.basis if c.startswith("notice:")]
+        clauses = [self.notice.clauses[c] for c in notice_clauses(spec.basis)]
         if not any(c.contains(spec.text) for c in clauses):
             raise self.fail("`text` is not verbatim text of any notice clause the rule cites", src, (*at, "text"),
                             "copy the words from the notice (punctuation width and spaces are ignored)")
         for cit, quote in spec.quotes.items():
-            if cit.startswith("notice:"):
-                ok = self.notice.clauses[cit.removeprefix("notice:")].contains(quote)
+            cited = Citation.parse(cit)
+            if cited.is_notice:
+                ok = self.notice.clauses[cited.article].contains(quote)
             else:
                 ok = normalise_text(quote) in normalise_text(self.citations[cit]["text"])
             if not ok:

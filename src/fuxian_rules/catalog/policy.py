@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from fuxian_rules.catalog.yamlsource import read_yaml
 from fuxian_rules.errors import PolicyError
+from fuxian_rules.safe_yaml import located_validation_error, read_yaml
 
 __all__ = ["Policy", "PolicyTerm", "load_policy"]
 
@@ -77,14 +77,7 @@ def load_policy(path: str | Path, *, is_default: bool = False, base: Policy | No
     try:
         spec = _PolicyFile.model_validate(src.data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        raise PolicyError(
-            err["msg"].removeprefix("Value error, "),
-            file=name,
-            line=src.line_of(loc),
-            field=".".join(str(p) for p in loc) or None,
-        ) from None
+        raise located_validation_error(exc, src, error=PolicyError) from None
     terms = dict(base.terms) if base is not None else {}
     if base is not None:
         unknown = sorted(set(spec.terms) - set(base.terms))

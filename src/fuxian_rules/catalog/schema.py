@@ -6,26 +6,27 @@ from the vocabulary-built pydantic models, it cannot drift from what the library
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from fuxian_rules.engine.engine import Engine
+from fuxian_rules.catalog.loader import Catalog
+from fuxian_rules.model.events import build_data_models
 
 __all__ = ["event_json_schema"]
 
 
-def event_json_schema(engine: Engine) -> dict[str, Any]:
-    """Return a JSON Schema (draft 2020-12) accepting exactly the events the engine accepts.
+def event_json_schema(catalog: Catalog) -> dict[str, Any]:
+    """Return a JSON Schema (draft 2020-12) accepting exactly the events an engine on this catalogue accepts.
 
     Unit codes are listed as an enum only where the registry is closed; a free-form unit needs
     ``data.unit_kind``, which a schema cannot express across fields, so it is described in words.
     """
     defs: dict[str, Any] = {}
     variants = []
-    for name, model in sorted(engine.reader.models.items()):
+    models = build_data_models(catalog.types)  # the very builder the engine's event reader uses
+    for name, model in sorted(models.items()):
         schema = model.model_json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
-        title = engine.catalog.types[name].title
+        title = catalog.types[name].title
         defs[schema["title"]] = schema
         variants.append({
             "type": "object",
@@ -44,7 +45,7 @@ def event_json_schema(engine: Engine) -> dict[str, Any]:
         "type": "object",
         "properties": {
             "id": {"type": "string", "minLength": 1, "maxLength": 200},
-            "type": {"enum": sorted(engine.reader.models)},
+            "type": {"enum": sorted(models)},
             "case_id": {"type": "string", "minLength": 1, "maxLength": 200},
             "occurred_at": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}(T.*(Z|[+-]\d{2}:?\d{2}))?$"},
             "actor": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_.\-]{0,63}$"},
@@ -54,5 +55,5 @@ def event_json_schema(engine: Engine) -> dict[str, Any]:
         "additionalProperties": False,
         "oneOf": variants,
         "$defs": defs,
-        "x-units": {code: u.name for code, u in sorted(engine.catalog.units.items())},
+        "x-units": {code: u.name for code, u in sorted(catalog.units.items())},
     }

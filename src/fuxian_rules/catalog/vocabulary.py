@@ -7,82 +7,22 @@ change. The event models (:mod:`fuxian_rules.model.events`) and the rule-file ch
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from fuxian_rules.catalog.yamlsource import Located
-from fuxian_rules.errors import CatalogError
+from fuxian_rules.model.vocabulary import FieldSpec, TypeSpec, Unit
+from fuxian_rules.safe_yaml import Located, located_validation_error
 
-__all__ = ["FieldSpec", "TypeSpec", "Unit", "Vocabulary", "located_validation_error", "parse_units",
+__all__ = ["FieldSpec", "TypeSpec", "Unit", "Vocabulary", "parse_units",
            "parse_vocabulary"]
-
-FieldKind = Literal["string", "id", "bool", "int", "date", "unit", "units", "enum", "enums"]
-LIST_KINDS = frozenset({"units", "enums"})
-
-
-class FieldSpec(BaseModel):
-    """One field of an event type's ``data``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: FieldKind
-    required: bool = False
-    default: Any = None
-    values: list[str] | None = None
-
-    def accepts(self, value: Any) -> bool:
-        """Return whether a rule-file ``where`` value fits this field (scalars only)."""
-        if self.kind == "bool":
-            return isinstance(value, bool)
-        if self.kind == "int":
-            return isinstance(value, int) and not isinstance(value, bool)
-        if self.kind in ("enum", "enums"):
-            return isinstance(value, str) and value in (self.values or [])
-        if self.kind == "date":
-            return isinstance(value, dt.date)
-        return isinstance(value, str)
-
-
-_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
-
-
-class TypeSpec(BaseModel):
-    """One event type."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    title: str
-    fields: dict[str, FieldSpec] = Field(default_factory=dict)
-
-    @field_validator("fields")
-    @classmethod
-    def _field_names(cls, fields: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
-        """Field names become attributes of generated models: keep them plain and clear of the model's own."""
-        for name in fields:
-            if not _FIELD_NAME.match(name) or name.startswith("model_") or hasattr(BaseModel, name):
-                raise ValueError(f"field name {name!r} is not allowed: use lower-case letters, digits and _, "
-                                 "starting with a letter, and not a name pydantic models use (model_*, dict, json …)")
-        return fields
-
 
 class _VocabFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
     types: dict[str, TypeSpec]
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A unit of contract §3."""
-
-    code: str
-    name: str
-    role: str
 
 
 class _UnitSpec(BaseModel):
@@ -105,22 +45,6 @@ class Vocabulary:
 
     types: dict[str, TypeSpec]
     units: dict[str, Unit]
-
-
-def located_validation_error(exc: ValidationError, src: Located, prefix: tuple[str | int, ...] = ()) -> CatalogError:
-    """Turn the first pydantic error into a :class:`CatalogError` naming file:line and the field."""
-    err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    path = (*prefix, *loc)
-    hint = None
-    if err["type"] == "extra_forbidden":
-        hint = "remove the key or check its spelling"
-    elif err["type"] == "missing":
-        hint = "add the key"
-    msg = err["msg"].removeprefix("Value error, ")
-    return CatalogError(
-        msg, file=src.file, line=src.line_of(path), field=".".join(str(p) for p in path) or None, hint=hint
-    )
 
 
 def parse_vocabulary(src: Located) -> dict[str, TypeSpec]:

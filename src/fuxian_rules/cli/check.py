@@ -20,9 +20,11 @@ import json
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from fuxian_rules.cli.table import print_table
 from fuxian_rules.engine.engine import Engine, _known_at, parse_as_of
 from fuxian_rules.engine.limits import CaseTooLargeError, RejectionLog
 from fuxian_rules.model.events import Event, Rejection, read_jsonl
+from fuxian_rules.model.labels import STATUS_ZH
 from fuxian_rules.model.lines import BLANK, iter_lines, parse_line
 from fuxian_rules.model.results import Obligation, Receipt
 
@@ -71,7 +73,7 @@ def run_check(engine: Engine, path: str, as_of: str, fmt: str, stream: bool, out
         counts: dict[str, int] = {}
         for o in cases:
             counts[o.status] = counts.get(o.status, 0) + 1
-            rows.append([o.case_id, o.rule, o.holder_name, f"{_STATUS_ZH[o.status]} {o.status}",
+            rows.append([o.case_id, o.rule, o.holder_name, f"{STATUS_ZH[o.status].short} {o.status}",
                          (o.due or "—") + (" (provisional)" if o.due_provisional else ""), ", ".join(o.basis)])
     _table_out(at.isoformat(), rows, counts, log, engine.receipt("; ".join(sorted(notes)) or None), out)
     return 1 if log.total else 0
@@ -135,17 +137,12 @@ def _stream(engine: Engine, path: str, as_of: str, out: TextIO) -> int:
     return 1 if log.total else 0
 
 
-_STATUS_ZH = {"open": "未到期", "fulfilled": "已履行", "fulfilled_late": "逾期履行", "overdue": "逾期",
-              "violated": "违反", "advisory": "提示", "cancelled": "不再适用"}
-
-
 def _table_out(as_of: str, rows: list[list[str]], counts: dict[str, int], log: RejectionLog, rc: Receipt,
                out: TextIO) -> None:
-    from fuxian_rules.cli.commands import _table
-
     out.write(f"as of {as_of}: {len(rows)} obligations, {log.total} rejected\n\n")
     if rows:
-        _table([["case_id", "rule", "holder", "status", "due", "basis"], *([clean(c) for c in r] for r in rows)], out)
+        header = ["case_id", "rule", "holder", "status", "due", "basis"]
+        print_table([header, *([clean(c) for c in r] for r in rows)], out)
     if counts:
         out.write("\n" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + "\n")
     if log.kept:

@@ -16,35 +16,20 @@ import argparse
 import json
 import os
 import sys
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from fuxian_rules.catalog.coverage import add_coverage_command
+from fuxian_rules.catalog.schema import event_json_schema
+from fuxian_rules.cli.coverage import add_coverage_command
+from fuxian_rules.cli.table import print_table
 from fuxian_rules.engine.engine import Engine
 from fuxian_rules.errors import FuxianRulesError
+from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
+from fuxian_rules.model.labels import STATUS_ZH
 
 __all__ = ["main"]
 
-_STATUS_ZH = {"open": "未到期", "fulfilled": "已履行", "fulfilled_late": "逾期履行", "overdue": "逾期",
-              "violated": "违反", "advisory": "提示", "cancelled": "不再适用"}
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
-def _table(rows: list[list[str]], out: TextIO) -> None:
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for n, row in enumerate(rows):
-        out.write("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
-        if n == 0:
-            out.write("  ".join("-" * w for w in widths) + "\n")
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -71,7 +56,7 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
         p = r.spec.period
         period = "—" if p is None else ", ".join(f"{k}={v}" for k, v in p.model_dump(exclude_none=True).items())
         rows.append([r.spec.id, r.spec.modality, period, ", ".join(r.spec.basis), r.spec.title])
-    _table(rows, out)
+    print_table(rows, out)
     out.write(f"\n{len(cat.rules)} rules in {len(cat.areas)} areas; catalogue {cat.sha256[:12]} ({cat.directory})\n")
     return 0
 
@@ -88,7 +73,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"案件 {args.case_id} 没有产生任何义务（检查 case_id，或用 --rule 询问某条规则为何未触发）\n")
         return 0
     for o in obligations:
-        out.write(f"== {o.rule} · {_STATUS_ZH[o.status]} ({o.status}) · due {o.due or '—'}\n")
+        out.write(f"== {o.rule} · {STATUS_ZH[o.status].short} ({o.status}) · due {o.due or '—'}\n")
         out.write(o.explanation + "\n")
         for cid in o.basis:
             text = _clause_text(engine, cid)
@@ -100,18 +85,17 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 
 def _clause_text(engine: Engine, cid: str) -> str | None:
     cat = engine.catalog
-    if cid.startswith("notice:"):
-        clause = cat.notice.get(cid.removeprefix("notice:"))
+    cited = Citation.parse(cid)
+    if cited.is_notice:
+        clause = cat.notice.get(cited.article)
         return clause.text.replace("\n", " ") if clause else None
     art = cat.citations.get(cid)
     return str(art["text"]).replace("\n", " ") if art else None
 
 
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
-    from fuxian_rules.catalog.schema import event_json_schema
-
     engine = _engine(args)
-    out.write(json.dumps(event_json_schema(engine), ensure_ascii=False, indent=2) + "\n")
+    out.write(json.dumps(event_json_schema(engine.catalog), ensure_ascii=False, indent=2) + "\n")
     return 0
 
 

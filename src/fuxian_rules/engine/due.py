@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from fuxian_rules.calendar.legal import CST, DueDate, LegalCalendar, end_of_day
+from fuxian_rules.calendar.legal import DueDate, LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
+from fuxian_rules.model.time import CST, end_of_day
 
-__all__ = ["Due", "DueDates", "due"]
+__all__ = ["Due", "DueDates", "due", "same_as"]
 
 
 class Due(NamedTuple):
@@ -38,6 +39,13 @@ def due(text: str | None, end: datetime | None, day: date | None, at: datetime |
     """Build a :class:`Due`, writing its explanation line."""
     return Due(text, end, day, at, provisional, steps, terms,
                "期限：" + "；".join(steps) + (f" → 届满 {text}" if text else ""))
+
+
+def same_as(followed: Due, rule_id: str, event_id: str) -> Due:
+    """The due date of a step ending when the step it follows ends (rule ``rule_id``, raised by ``event_id``)."""
+    first = f"期限与本案规则 {rule_id} 的届满时间相同（由事件 {event_id} 引起）："
+    return due(followed.text, followed.end, followed.day, followed.at, followed.provisional,
+               (first, *followed.steps), followed.terms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from fuxian_rules.calendar.legal import LegalCalendar, end_of_day
+from fuxian_rules.calendar.legal import LegalCalendar
 from fuxian_rules.catalog.loader import Catalog, load_catalog
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, compile_catalog, flatten
 from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher
 from fuxian_rules.engine.backends.reference import ReferenceBackend
-from fuxian_rules.engine.explain import why as explain_why
+from fuxian_rules.engine.explanations import Explainer
+from fuxian_rules.engine.explanations import why as explain_why
 from fuxian_rules.engine.limits import (
     MAX_CASE_EVENTS,
     MAX_REJECTIONS,
@@ -38,8 +39,10 @@ from fuxian_rules.engine.limits import (
 )
 from fuxian_rules.engine.status import CaseEvaluator
 from fuxian_rules.errors import BackendError, RunError
-from fuxian_rules.model.events import EARLIEST, LATEST, Event, EventReader, Rejection, read_jsonl
+from fuxian_rules.model.events import Event, EventReader, Rejection, read_jsonl
 from fuxian_rules.model.results import Obligation, Receipt, Result
+from fuxian_rules.model.time import EARLIEST, LATEST, end_of_day
+from fuxian_rules.model.version import library_version
 
 __all__ = ["Backend", "CaseResult", "Engine", "Ingestion", "event_digest", "parse_as_of"]
 
@@ -216,6 +219,7 @@ class Engine:
         self._fallback.load(self.compiled.matchers)
         self._lock = threading.Lock()
         self._evaluator = CaseEvaluator(self.compiled, self.calendar)
+        self._explainer = Explainer(self.compiled)
         # Native state is freed when the engine is collected, even if close() was never called.
         self._finalizer = weakref.finalize(self, _close_backends, self._backend, self._fallback)
         self._closed = False
@@ -240,11 +244,9 @@ class Engine:
 
     def receipt(self, note: str | None = None) -> Receipt:
         """The receipt every result carries."""
-        from fuxian_rules import __version__
-
         notes = [n for n in (self._backend_note, note) if n]
         return Receipt(
-            library_version=__version__,
+            library_version=library_version(),
             catalog_sha256=self.catalog.sha256,
             policy_sha256=self.catalog.policy.sha256,
             policy_source="default" if self.catalog.policy.is_default else self.catalog.policy.source,
@@ -442,8 +444,8 @@ class Engine:
         known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
         activations, note = self.match_case(known)
         notes: list[str] = [note] if note else []
-        obligations = self._evaluator.evaluate(case_id, known, activations, at, notes, YEARLY_HORIZON_YEARS)
-        return CaseResult(case_id, obligations, "; ".join(notes) or None)
+        instances = self._evaluator.evaluate(case_id, known, activations, at, notes, YEARLY_HORIZON_YEARS)
+        return CaseResult(case_id, self._explainer.obligations(instances, at), "; ".join(notes) or None)
 
     def explain(self, case_id: str, events: Iterable[Any], as_of: str | date | datetime,
                 rule: str | None = None) -> tuple[list[Obligation], list[str]]:
@@ -456,7 +458,7 @@ class Engine:
                 raise CaseTooLargeError(case_id, self.max_case_events)
         case_events = [e for e in good if e.case_id == case_id and _known_at(e, at)]
         activations, _ = self.match_case(case_events)
-        obligations = self._evaluator.evaluate(case_id, case_events, activations, at)
+        obligations = self._explainer.obligations(self._evaluator.evaluate(case_id, case_events, activations, at), at)
         why: list[str] = []
         if rule is not None:
             why = explain_why(self._evaluator, rule, case_id, case_events, activations, obligations)

@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from fuxian_rules.calendar.legal import CST
 from fuxian_rules.engine.backends.ir import flatten_value
 from fuxian_rules.model.events import Event
+from fuxian_rules.model.time import CST
 
 __all__ = ["ClosingIndex", "PartnerIndex", "day_start", "year_of"]
 

@@ -30,10 +30,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from fuxian_rules.calendar.legal import CST
-from fuxian_rules.catalog.vocabulary import FieldSpec, TypeSpec, Unit
-from fuxian_rules.engine.backends.ir import construct
+from fuxian_rules.model.construct import construct
 from fuxian_rules.model.lines import BLANK, MAX_LINE_BYTES, numbered, parse_line
+from fuxian_rules.model.time import CST, EARLIEST, LATEST, in_supported_range
+from fuxian_rules.model.vocabulary import FieldSpec, TypeSpec, Unit
 
 __all__ = ["MAX_LINE_BYTES", "Event", "EventReader", "Rejection", "ident_ok", "read_jsonl"]
 
@@ -281,17 +281,6 @@ def date_only_msg(text: str = "") -> str:
     """Explain why ``occurred_at`` was refused, without repeating the value (it may be anything at all)."""
     return ("occurred_at is not an ISO 8601 date or a datetime with a UTC offset "
             "(e.g. 2024-03-15 or 2024-03-15T09:30:00+08:00) in the years 1900–2999")
-
-
-#: Instants outside [EARLIEST, LATEST) are refused: periods counted from them (or their conversion to
-#: CST) would run off the calendar, and no matter this system tracks is that old or that far ahead.
-EARLIEST = datetime(1900, 1, 1, tzinfo=CST)
-LATEST = datetime(3000, 1, 1, tzinfo=CST)
-
-
-def in_supported_range(value: datetime) -> bool:
-    """Whether an aware instant lies in the years 1900–2999 (CST)."""
-    return EARLIEST <= value < LATEST
 
 
 def _parse_instant(text: str) -> tuple[datetime | None, bool]:

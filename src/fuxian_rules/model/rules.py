@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from fuxian_rules.model.citation import notice_clauses
+
 __all__ = [
     "EventPattern",
     "Holder",
@@ -190,7 +192,7 @@ class RuleSpec(_Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> RuleSpec:
-        if not any(c.startswith("notice:") for c in self.basis):
+        if not notice_clauses(self.basis):
             raise ValueError("`basis` must cite at least one clause of the notice (notice:S.I)")
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("`valid_to` is before `valid_from`")

@@ -39,9 +39,9 @@ from typing import Any
 import pytest
 
 from fuxian_rules import Engine
-from fuxian_rules.catalog.yamlsource import Located, read_yaml
 from fuxian_rules.errors import LoadError
 from fuxian_rules.model.results import Obligation
+from fuxian_rules.safe_yaml import Located, read_yaml
 
 __all__ = ["Scenario", "ScenarioFailure", "ScenarioFileError", "load_scenarios", "pytest_collect_file"]
 

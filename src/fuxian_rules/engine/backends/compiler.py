@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fuxian_rules.catalog.loader import Catalog
-from fuxian_rules.catalog.vocabulary import LIST_KINDS, TypeSpec
-from fuxian_rules.engine.backends.ir import Cond, Fact, Join, Matcher, Pattern, flatten_value
+from fuxian_rules.engine.backends.ir import Cond, Fact, Join, Matcher, Pattern, Probe, flatten_value
 from fuxian_rules.errors import CatalogError
 from fuxian_rules.model.events import Event
 from fuxian_rules.model.rules import EventPattern, RuleSpec
+from fuxian_rules.model.vocabulary import LIST_KINDS, TypeSpec
 
 __all__ = ["CompiledCatalog", "CompiledRule", "compile_catalog", "flatten"]
 
@@ -72,13 +72,13 @@ def _conds(where: dict[str, Any], tspec: TypeSpec) -> tuple[Cond, ...]:
         if isinstance(cond, dict):
             op, arg = next(iter(cond.items()))
             if op == "in":
-                out.append(Cond(f"d_{name}", tuple(sorted(flatten_value(v) for v in arg))))
+                out.append(Cond(Probe.VALUE.key(name), tuple(sorted(flatten_value(v) for v in arg)), Probe.VALUE, name))
             elif op == "present":
-                out.append(Cond(f"p_{name}", ("1" if arg else "0",)))
+                out.append(Cond(Probe.PRESENT.key(name), ("1" if arg else "0",), Probe.PRESENT, name))
             else:  # empty
-                out.append(Cond(f"n_{name}", ("0" if arg else "1",)))
+                out.append(Cond(Probe.NONEMPTY.key(name), ("0" if arg else "1",), Probe.NONEMPTY, name))
         else:
-            out.append(Cond(f"d_{name}", (flatten_value(cond),)))
+            out.append(Cond(Probe.VALUE.key(name), (flatten_value(cond),), Probe.VALUE, name))
     return tuple(out)
 
 
@@ -171,7 +171,8 @@ def _field_keys(tspec: TypeSpec) -> _FieldKeys:
     hit = _field_keys_cache.get(id(tspec))
     if hit is not None and hit[0] is tspec:
         return hit[1]
-    keys = tuple((name, f"p_{name}", f"n_{name}" if fs.kind in LIST_KINDS else f"d_{name}", fs.kind in LIST_KINDS)
+    keys = tuple((name, Probe.PRESENT.key(name),
+                  (Probe.NONEMPTY if fs.kind in LIST_KINDS else Probe.VALUE).key(name), fs.kind in LIST_KINDS)
                  for name, fs in tspec.fields.items())
     if len(_field_keys_cache) > 1024:
         _field_keys_cache.clear()

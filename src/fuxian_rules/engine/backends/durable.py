@@ -43,6 +43,7 @@ from typing import Any
 from fuxian_rules.engine.backends.durable_net import (
     MAX_KEYS,
     MAX_VALUE_BYTES,
+    RESERVED_KEYS,
     SENTINEL_KEY,
     SENTINEL_RULE,
     compile_group,
@@ -68,7 +69,6 @@ _VERIFIED_VERSION = "2.0.28"
 _SID = "0"
 _SENTINEL_ID = "sentinel"
 _STATE_FACT_ID = f"sid-{_SID}"
-_OWN_KEYS = frozenset({"id", "sid", "_k", SENTINEL_KEY})  # set by this backend, whatever a fact says
 _SENTINEL_FACT = json.dumps({"sid": _SID, "id": _SENTINEL_ID, SENTINEL_KEY: "1"})
 _quote = json.encoder.encode_basestring  # JSON string literal, non-ASCII kept (the C parser needs that)
 _FRAME = re.compile(r'"m(\d+)":\{"id": "([0-9a-f]+)"')
@@ -282,7 +282,7 @@ class DurableBackend:
         ids = self._ids.ensure(len(facts))
         checked = self._checked_keys
         out: list[tuple[str | None, str]] = []
-        skip = _OWN_KEYS
+        skip = RESERVED_KEYS  # set by this backend, whatever a fact says
         for i, fact in enumerate(facts):
             if not checked.issuperset(fact):
                 self._check_keys(fact.keys() - checked)

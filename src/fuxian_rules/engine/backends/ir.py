@@ -15,11 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple, TypeVar
-
-from pydantic import BaseModel
-
-_M = TypeVar("_M", bound=BaseModel)
+from enum import Enum
+from typing import Any, NamedTuple
 
 __all__ = [
     "Activation",
@@ -28,7 +25,7 @@ __all__ = [
     "Join",
     "Matcher",
     "Pattern",
-    "construct",
+    "Probe",
     "flatten_value",
 ]
 
@@ -40,19 +37,20 @@ __all__ = [
 Fact = dict[str, str]
 
 
-def construct(cls: type[_M], values: dict[str, Any]) -> _M:
-    """Build a pydantic model from values that are already valid, without validating them again.
+class Probe(Enum):
+    """What a data key of a fact tells about its field: the value, whether it is present, whether non-empty.
 
-    Equivalent to ``cls.model_construct(**values)`` when ``values`` names every field (tested), at a
-    third of its cost; used on the hot path for events that were just validated field by field and
-    for obligations built from checked rules.
+    The key itself is ``<prefix>_<field>`` (:meth:`key`), short because durable_rules hashes every key
+    of every fact; conditions carry their probe and field (:class:`Cond`), so nothing decodes the key.
     """
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
+
+    VALUE = "d"
+    PRESENT = "p"
+    NONEMPTY = "n"
+
+    def key(self, field: str) -> str:
+        """The fact key of ``field`` for this probe (``d_decision``)."""
+        return f"{self.value}_{field}"
 
 
 def flatten_value(value: Any) -> str:
@@ -70,10 +68,16 @@ def flatten_value(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Cond:
-    """One test on a fact: ``fact[key]`` equals one of ``values`` (a one-element tuple is plain equality)."""
+    """One test on a fact: ``fact[key]`` equals one of ``values`` (a one-element tuple is plain equality).
+
+    ``probe`` and ``field`` say which data field the key tests and how (set by the compiler; a matcher
+    built by hand for the backends alone may leave them out).
+    """
 
     key: str
     values: tuple[str, ...]
+    probe: Probe | None = None
+    field: str = ""
 
     def holds(self, fact: Fact) -> bool:
         """Return whether the fact passes this test (a missing key never passes)."""

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-from fuxian_rules.errors import LoadError
+from fuxian_rules.errors import CatalogError, LoadError
 
-__all__ = ["Located", "flow_too_deep", "read_yaml"]
+__all__ = ["MAX_BYTES", "Located", "flow_too_deep", "located_validation_error", "read_yaml"]
 
 #: Files larger than this are refused before parsing: no rule file is anywhere near it.
 MAX_BYTES = 2 * 1024 * 1024
@@ -179,3 +180,23 @@ def _build(
         except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2024-02-30
             raise error(f"bad scalar: {exc}", file=out.file, line=line, hint="dates are written YYYY-MM-DD") from None
     raise error("unsupported YAML node (aliases are not allowed)", file=out.file, line=line)
+
+
+def located_validation_error(exc: ValidationError, src: Located, prefix: tuple[str | int, ...] = (),
+                             error: type[LoadError] = CatalogError) -> LoadError:
+    """Turn the first pydantic error into ``error`` (a :class:`LoadError`) naming file:line and the field.
+
+    The one converter from pydantic's errors to ours, for every file validated against a model.
+    """
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    path = (*prefix, *loc)
+    hint = None
+    if err["type"] == "extra_forbidden":
+        hint = "remove the key or check its spelling"
+    elif err["type"] == "missing":
+        hint = "add the key"
+    msg = err["msg"].removeprefix("Value error, ")
+    return error(
+        msg, file=src.file, line=src.line_of(path), field=".".join(str(p) for p in path) or None, hint=hint
+    )
