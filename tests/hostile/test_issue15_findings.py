@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -282,9 +283,12 @@ def test_6_a_line_longer_than_the_limit_is_rejected_without_holding_it(engine: E
 
 @pytest.mark.parametrize("source", ["/dev/zero", "/dev/urandom"])
 def test_6_endless_devices_are_read_in_bounded_memory(source: str) -> None:
-    """200 MB of /dev/zero or /dev/urandom under a 700 MB address-space limit: rejections, valid JSON, exit 1."""
+    """64 MB of /dev/zero or /dev/urandom under a 700 MB address-space limit: rejections, valid JSON, exit 1.
+
+    (The slow profile reads a 2 GB line; main held each line whole and died on /dev/zero.)
+    """
     with open(source, "rb") as fh:
-        data = fh.read(200 * (1 << 20))
+        data = fh.read(64 * (1 << 20))
     proc = run_cli(["check", "/dev/stdin", "--as-of", AS_OF, "--format", "json", "--backend", "reference"],
                    stdin=data, vmem_mb=700, timeout=300)
     assert proc.returncode == 1, proc.stderr[-2000:]
@@ -305,7 +309,8 @@ def test_6_cr_only_line_ends_separate_events(engine: Engine, tmp_path: Path) -> 
     path = tmp_path / "cr.jsonl"
     path.write_bytes(jsonl(GOOD).replace(b"\n", b"\r") + jsonl(second).replace(b"\n", b"\r\n") + b"\r{bad\r")
     result = engine.evaluate_file(path, AS_OF)
-    assert [(r.line, r.code) for r in result.rejected] == [(3, "invalid_json")]
+    # line 3 is the empty line between "\r\n" and "\r"; "{bad" is line 4
+    assert [(r.line, r.code) for r in result.rejected] == [(4, "invalid_json")]
     assert {"XZ-OK", "XZ-TWO"} <= {o.case_id for o in result.obligations}
 
 
@@ -370,28 +375,53 @@ def test_8_engine_is_a_context_manager_and_refuses_use_after_close() -> None:
     e.close()  # closing twice is harmless
 
 
-@pytest.mark.parametrize("backend", ["reference", "durable_rules"])
-def test_8_constructing_and_dropping_engines_keeps_memory_flat(backend: str) -> None:
-    if backend == "durable_rules":
-        pytest.importorskip("durable")
-    for _ in range(3):  # warm-up: caches of imported modules fill once
-        with Engine(backend=backend) as e:
-            e.evaluate([GOOD], AS_OF)
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for i in range(20):
-            e = Engine(backend=backend)
-            e.evaluate([GOOD], AS_OF)
-            if i % 2:
-                e.close()
-            del e
-        import gc
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    assert grown < 4 * (1 << 20), f"{grown / (1 << 20):.1f} MiB kept by 20 dropped engines"
+ENGINE_LOOP = """
+import gc, sys
+from fuxian_rules import Engine
+GOOD = {"id": "g1", "type": "crime_suspected", "case_id": "XZ-OK", "occurred_at": "2025-03-03",
+        "data": {"agency": "health"}}
+
+def rss():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) / 1024
+
+def one(i):
+    if i % 2:
+        with Engine(backend=sys.argv[1]) as e:
+            e.evaluate([GOOD], "2025-03-31")
+    else:  # dropped without close(): freed when collected
+        e = Engine(backend=sys.argv[1])
+        e.evaluate([GOOD], "2025-03-31")
+        del e
+
+for i in range(5):
+    one(i)
+gc.collect()
+before = rss()
+for i in range(int(sys.argv[2])):
+    one(i)
+gc.collect()
+print(rss() - before)
+"""
+
+
+def test_8_constructing_and_dropping_engines_keeps_memory_flat() -> None:
+    """15 engines built and dropped (half with close(), half without): RSS grows by less than 15 MiB.
+
+    Main kept ≈2.4 MB per engine in a module-level YAML table (and more without close()). The slow
+    profile runs 50 engines of each backend.
+    """
+    pytest.importorskip("durable")
+    grown = engine_loop_growth("auto", 15)
+    assert grown < 15, f"{grown:.1f} MiB kept by 15 dropped engines"
+
+
+def engine_loop_growth(backend: str, n: int) -> float:
+    """RSS growth (MiB) of a fresh process over ``n`` engines built and dropped after a warm-up of five."""
+    proc = subprocess.run([sys.executable, "-c", ENGINE_LOOP, backend, str(n)], capture_output=True, timeout=1200,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return float(proc.stdout.decode().strip())
 
 
 # ---- 9. YAML nesting depth and scan cost ------------------------------------------------------------------
@@ -557,7 +587,7 @@ def test_12_rejection_has_a_stable_code_for_every_kind_of_bad_line(engine: Engin
         result = engine.evaluate_file(_write(b"\n" + bad.raw + b"\n"), AS_OF)
         assert len(result.rejected) == 1, bad.kind
         r: Rejection = result.rejected[0]
-        assert r.code is not None and r.code.replace("_", "").isalpha() and r.code.islower(), (bad.kind, r)
+        assert r.code is not None and re.fullmatch(r"[a-z][a-z0-9_]*", r.code), (bad.kind, r)
         codes.add(r.code)
     assert {"invalid_json", "not_utf8", "unknown_type", "invalid_time", "missing_field", "unknown_field",
             "invalid_value", "unknown_unit", "invalid_id", "duplicate_key"} <= codes
