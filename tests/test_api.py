@@ -66,3 +66,20 @@ def test_fast_construct_equals_model_construct() -> None:
     assert set(Obligation.model_fields) == {
         "rule", "case_id", "holder", "holder_name", "modality", "status", "due", "due_provisional", "policy_terms",
         "basis", "triggered_by", "closed_by", "title", "explanation"}, "construct() callers must name every field"
+
+
+def test_every_error_has_a_stable_documented_code_a_suggestion_and_a_dict() -> None:
+    from pathlib import Path
+
+    from fuxian_rules import errors
+
+    documented = (Path(__file__).resolve().parents[1] / "docs" / "errors.md").read_text(encoding="utf-8")
+    codes = [getattr(errors, name).default_code for name in errors.__all__]
+    assert len(set(codes)) == len(codes), codes
+    for code in codes:
+        assert f"`{code}`" in documented, code
+    err = fuxian_rules.PolicyError("bad period", file="p.yaml", line=3, field="terms.x", hint="use days")
+    assert err.code == "FR-POL-000" and err.suggestion == "use days"
+    assert err.to_dict() == {"code": "FR-POL-000", "error": "PolicyError", "message": "bad period", "file": "p.yaml",
+                             "line": 3, "field": "terms.x", "event_id": None, "suggestion": "use days"}
+    assert fuxian_rules.RunError("x", code="FR-RUN-123").code == "FR-RUN-123"

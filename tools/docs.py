@@ -81,7 +81,7 @@ class _Site:
 
     def __init__(self, out: Path, cat: Catalog, history: Path | None) -> None:
         self.out, self.cat, self.written = out, cat, set[Path]()
-        self.spec = load_spec()  # the properties of tests/test_spec_*.py; a checkout without them cannot build
+        self.spec = load_spec()  # the properties of tests/spec/test_spec_*.py; a checkout without them cannot build
         self.properties = properties_by_clause(self.spec)
         self.links: dict[str, list[str]] = defaultdict(list)  # clause id -> rule ids
         self.notes: dict[str, tuple[str, str]] = {}  # clause id or "id|sentence" -> (coverage status, reason)

@@ -1,6 +1,6 @@
 """The compliance specification: which property checks which clause, read from the test suite.
 
-The property-based tests in ``tests/test_spec_*.py`` *are* the specification: each test function is
+The property-based tests in ``tests/spec/test_spec_*.py`` *are* the specification: each test function is
 one property, its docstring says what it checks in plain words and quotes the clause it checks
 verbatim (``「…」（notice:3.11）``), and each module lists the clauses it covers in a module-level
 ``CLAUSES = ["notice:3.11", …]``. This module reads those files by parsing them (the tests are never
@@ -83,8 +83,8 @@ class SpecModule:
 
 
 def default_tests_dir() -> Path:
-    """``tests/`` of the source checkout this tool belongs to."""
-    return Path(__file__).resolve().parents[1] / "tests"
+    """``tests/spec/`` of the source checkout this tool belongs to."""
+    return Path(__file__).resolve().parents[1] / "tests" / "spec"
 
 
 def load_spec(tests_dir: str | Path | None = None) -> list[SpecModule]:
@@ -225,7 +225,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.spec", description="print the compliance specification: the properties per clause")
     parser.add_argument("--format", choices=["md", "json"], default="md")
-    parser.add_argument("--tests", metavar="DIR", help="folder of test_spec_*.py (default: tests/ of this checkout)")
+    parser.add_argument("--tests", metavar="DIR",
+                        help="folder of test_spec_*.py (default: tests/spec/ of this checkout)")
     args = parser.parse_args(argv)
     out = out or sys.stdout
     try:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from fuxian_rules.calendar.legal import DueDate, LegalCalendar
 from fuxian_rules.catalog.loader import Catalog, load_catalog
-from fuxian_rules.engine.engine import CaseResult, Engine, Ingestion, event_digest, parse_as_of
+from fuxian_rules.engine.engine import CaseResult, Engine, parse_as_of
+from fuxian_rules.engine.ingestion import Ingestion, event_digest
 from fuxian_rules.errors import (
     BackendError,
     CalendarError,

@@ -10,15 +10,27 @@ errors can say ``file:line``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fuxian_rules.errors import CatalogError, LoadError
 
-__all__ = ["MAX_BYTES", "Located", "flow_too_deep", "located_validation_error", "read_yaml"]
+__all__ = ["MAX_BYTES", "Located", "VersionedFile", "flow_too_deep", "located_validation_error", "read_yaml"]
+
+# Error codes (docs/errors.md): the same problem has the same code in every kind of file.
+TOO_LARGE = "FR-YAML-001"
+NOT_UTF8 = "FR-YAML-002"
+ALIAS = "FR-YAML-003"
+SYNTAX = "FR-YAML-004"
+TOO_DEEP = "FR-YAML-005"
+BAD_KEY = "FR-YAML-006"
+DUPLICATE_KEY = "FR-YAML-007"
+BAD_VALUE = "FR-YAML-008"
+INVALID = "FR-FILE-001"  # a value does not fit the file's schema (pydantic)
 
 #: Files larger than this are refused before parsing: no rule file is anywhere near it.
 MAX_BYTES = 2 * 1024 * 1024
@@ -66,6 +78,7 @@ class Located:
     data: Any
     file: str
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    name: Callable[[tuple[str | int, ...]], str | None] = field(default=lambda path: dotted(path), repr=False)
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         """Return the line of ``path``, or of its nearest ancestor that has one."""
@@ -76,18 +89,36 @@ class Located:
         return self.lines.get(())
 
 
-def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) -> Located:
+def dotted(path: tuple[str | int, ...]) -> str | None:
+    """A field path as rule files name it: ``rules.0.period`` (None for the document itself)."""
+    return ".".join(str(p) for p in path) or None
+
+
+def indexed(path: tuple[str | int, ...]) -> str | None:
+    """A field path with list indexes in brackets, as calendar files name it: ``holidays[0].date``."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out or None
+
+
+def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError,
+              name: Callable[[tuple[str | int, ...]], str | None] = dotted) -> Located:
     """Parse one YAML document safely, raising ``error`` (a :class:`LoadError`) with file:line.
+
+    This is the one YAML reader of the project: rule files, the vocabulary, units, citations, coverage,
+    the policy file, calendar files and scenario files all come through it.
 
     Args:
         text: The file's contents. Bytes must be UTF-8.
         file: The name to show in errors.
         error: The subclass of :class:`LoadError` to raise, so that a policy file's problems are
             :class:`~fuxian_rules.errors.PolicyError` and so on.
+        name: How the file format names a field from its path (:func:`dotted` or :func:`indexed`).
     """
     if isinstance(text, bytes):
         if len(text) > MAX_BYTES:
-            raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up")
+            raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up", code=TOO_LARGE)
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -96,13 +127,14 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
                 file=file,
                 line=exc.object[: exc.start].count(b"\n") + 1,
                 hint="save the file as UTF-8",
+                code=NOT_UTF8,
             ) from None
     if len(text) > MAX_BYTES:
-        raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up")
+        raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up", code=TOO_LARGE)
     deep = flow_too_deep(text)
     if deep is not None:
         raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file, line=deep,
-                    hint="rule files are a few levels deep")
+                    hint="these files are a few levels deep", code=TOO_DEEP)
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -111,23 +143,25 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError) 
                     file=file,
                     line=event.start_mark.line + 1 if event.start_mark else None,
                     hint="write the value out in full",
+                    code=ALIAS,
                 )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise error(f"YAML syntax error: {exc.problem or exc}", file=file, line=line) from None
+        raise error(f"YAML syntax error: {exc.problem or exc}", file=file, line=line, code=SYNTAX,
+                    hint="fix the YAML syntax; the file must be one YAML document") from None
     except yaml.reader.ReaderError as exc:  # a control character: not "marked", but its position is known
         line = text.count("\n", 0, exc.position) + 1
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
         raise error(f"control character U+{code:04X} is not allowed in YAML", file=file, line=line,
-                    hint="remove the control character") from None
+                    hint="remove the control character", code=SYNTAX) from None
     except yaml.YAMLError as exc:
-        raise error(f"YAML error: {exc}", file=file) from None
+        raise error(f"YAML error: {exc}", file=file, code=SYNTAX, hint="save the file as UTF-8 YAML") from None
     except RecursionError:  # block nesting hundreds deep: PyYAML composes recursively
         raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file,
-                    hint="rule files are a few levels deep") from None
-    located = Located(data=None, file=file)
+                    hint="these files are a few levels deep", code=TOO_DEEP) from None
+    located = Located(data=None, file=file, name=name)
     if node is None:
         located.lines[()] = 1  # an empty document: errors about it point at line 1
         return located
@@ -148,26 +182,28 @@ def _build(
     line = node.start_mark.line + 1
     out.lines[path] = line
     if depth > MAX_DEPTH:
-        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=out.file, line=line)
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=out.file, line=line, code=TOO_DEEP,
+                    hint="files are a few levels deep")
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                raise error(
-                    "mapping keys must be plain strings (no merge keys)", file=out.file, line=key_line
-                )
+                raise error("mapping keys must be plain names (no merge keys)", file=out.file, line=key_line,
+                            field=out.name(path), code=BAD_KEY, hint="write each key out as a name")
             try:
                 key = str(scalars.construct_object(key_node, deep=True))
             except (yaml.YAMLError, ValueError) as exc:
-                raise error(f"bad key: {exc}", file=out.file, line=key_line) from None
+                raise error(f"bad key: {exc}", file=out.file, line=key_line, field=out.name(path), code=BAD_KEY,
+                            hint="keys are plain names") from None
             if key in result:
                 raise error(
-                    f"duplicate key {key!r}",
+                    f"duplicate key {key!r} (first at line {out.lines[(*path, key)]})",
                     file=out.file,
                     line=key_line,
-                    field=".".join(str(p) for p in (*path, key)),
+                    field=out.name((*path, key)),
                     hint="YAML keeps only the last one; remove or rename the other",
+                    code=DUPLICATE_KEY,
                 )
             result[key] = _build(value_node, (*path, key), out, error, depth + 1, scalars)
             out.lines[(*path, key)] = key_line  # point errors at the key, where a reader looks
@@ -178,8 +214,9 @@ def _build(
         try:
             return scalars.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2024-02-30
-            raise error(f"bad scalar: {exc}", file=out.file, line=line, hint="dates are written YYYY-MM-DD") from None
-    raise error("unsupported YAML node (aliases are not allowed)", file=out.file, line=line)
+            raise error(f"invalid value: {exc}", file=out.file, line=line, field=out.name(path),
+                        hint="dates are written YYYY-MM-DD", code=BAD_VALUE) from None
+    raise error("unsupported YAML node (aliases are not allowed)", file=out.file, line=line, code=ALIAS)
 
 
 def located_validation_error(exc: ValidationError, src: Located, prefix: tuple[str | int, ...] = (),
@@ -198,5 +235,14 @@ def located_validation_error(exc: ValidationError, src: Located, prefix: tuple[s
         hint = "add the key"
     msg = err["msg"].removeprefix("Value error, ")
     return error(
-        msg, file=src.file, line=src.line_of(path), field=".".join(str(p) for p in path) or None, hint=hint
+        msg, code=INVALID, file=src.file, line=src.line_of(path), field=src.name(path),
+        hint=hint,
     )
+
+
+class VersionedFile(BaseModel):
+    """The top of every data file (vocabulary, units, policy, coverage): strict keys and ``version: 1``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]

@@ -23,7 +23,7 @@ from fuxian_rules.catalog.loader import Catalog, LoadedRule
 from fuxian_rules.catalog.notice import Clause, NoticeIndex, normalise_text
 from fuxian_rules.errors import CatalogError
 from fuxian_rules.model.citation import Citation, notice_clauses
-from fuxian_rules.safe_yaml import Located, located_validation_error, read_yaml
+from fuxian_rules.safe_yaml import Located, VersionedFile, located_validation_error, read_yaml
 
 __all__ = ["CoverageRow", "coverage_report", "is_obligation_bearing", "sentence_units"]
 
@@ -71,10 +71,7 @@ class _SentenceEntry(_Entry):
     fragment: str = Field(min_length=2)
 
 
-class _CoverageFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: Literal[1]
+class _CoverageFile(VersionedFile):
     clauses: dict[str, _Entry]
     sentences: list[_SentenceEntry] = Field(default_factory=list)
 

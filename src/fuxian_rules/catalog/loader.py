@@ -33,7 +33,7 @@ from fuxian_rules.model.rules import EventPattern, RuleFile, RuleSpec
 from fuxian_rules.model.vocabulary import LIST_KINDS, TypeSpec, Unit
 from fuxian_rules.safe_yaml import Located, located_validation_error, read_yaml
 
-__all__ = ["Catalog", "LoadedRule", "default_rules_dir", "load_catalog"]
+__all__ = ["RULE_FILE_VERSION", "Catalog", "LoadedRule", "check_schema_version", "default_rules_dir", "load_catalog"]
 
 SPECIAL_FILES = frozenset({"vocabulary.yaml", "units.yaml", "citations.yaml", "policy.yaml", "coverage.yaml"})
 
@@ -45,6 +45,33 @@ def default_rules_dir() -> Path:
     if (checkout / "vocabulary.yaml").is_file():
         return checkout
     return Path(str(resources.files("fuxian_rules").joinpath("rules")))
+
+
+#: The rule-file format this library reads (the ``version`` key at the top of every rule file).
+RULE_FILE_VERSION = 1
+#: Error codes of the schema-version check (docs/errors.md).
+NO_VERSION = "FR-CAT-010"
+UNSUPPORTED_VERSION = "FR-CAT-011"
+
+
+def check_schema_version(src: Located) -> None:
+    """Refuse a rule file that does not say it is written in the format this library reads.
+
+    Checked before anything else in the file, so a file written for another format version is named as
+    such instead of failing on whichever field changed.
+    """
+    if not isinstance(src.data, dict):
+        return  # not a mapping at all: the schema says so, as for every other file
+    data = src.data
+    if "version" not in data:
+        raise CatalogError("the rule file does not declare its schema version", file=src.file,
+                           line=src.line_of(()), field="version", code=NO_VERSION,
+                           hint=f"add 'version: {RULE_FILE_VERSION}' at the top of the file")
+    version = data["version"]
+    if isinstance(version, bool) or version != RULE_FILE_VERSION:
+        raise CatalogError(f"rule-file schema version {version!r} is not supported", file=src.file,
+                           line=src.line_of(("version",)), field="version", code=UNSUPPORTED_VERSION,
+                           hint=f"this library reads version {RULE_FILE_VERSION}; see docs/errors.md")
 
 
 @dataclass(frozen=True)
@@ -125,6 +152,7 @@ def load_catalog(directory: str | Path | None = None, policy: str | Path | None 
             continue
         src, raw = _read(path, root)
         digest.update(path.name.encode() + b"\0" + raw)
+        check_schema_version(src)
         try:
             rf = RuleFile.model_validate(src.data)
         except ValidationError as exc:

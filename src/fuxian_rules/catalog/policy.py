@@ -15,24 +15,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from fuxian_rules.errors import PolicyError
-from fuxian_rules.safe_yaml import located_validation_error, read_yaml
+from fuxian_rules.model.rules import Period
+from fuxian_rules.safe_yaml import VersionedFile, located_validation_error, read_yaml
 
-__all__ = ["Policy", "PolicyTerm", "load_policy"]
+__all__ = ["POLICY_PERIOD_KINDS", "Policy", "PolicyTerm", "load_policy"]
 
-
-class _PeriodSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    days: int | None = Field(default=None, strict=True, ge=0, le=3660)
-    working_days: int | None = Field(default=None, strict=True, ge=0, le=3660)
-    hours: int | None = Field(default=None, strict=True, ge=0, le=24 * 366)
-    months: int | None = Field(default=None, strict=True, ge=0, le=120)
-
-    @model_validator(mode="after")
-    def _one(self) -> _PeriodSpec:
-        if sum(v is not None for v in self.__dict__.values()) != 1:
-            raise ValueError("a policy period is exactly one of days, working_days, hours, months")
-        return self
+#: The kinds of period a policy term may set: a length of time (not a rule's follows/end_of_year/…).
+POLICY_PERIOD_KINDS = ("days", "working_days", "hours", "months")
 
 
 class PolicyTerm(BaseModel):
@@ -41,14 +30,17 @@ class PolicyTerm(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     word: str
-    period: _PeriodSpec | Literal["none"]
+    period: Period | Literal["none"]  # the rule files' Period, limited to counted time (see below)
     reason: str = Field(min_length=4)
 
+    @model_validator(mode="after")
+    def _counted(self) -> PolicyTerm:
+        if self.period != "none" and not any(getattr(self.period, k) is not None for k in POLICY_PERIOD_KINDS):
+            raise ValueError(f"a policy period is exactly one of {', '.join(POLICY_PERIOD_KINDS)}")
+        return self
 
-class _PolicyFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: Literal[1]
+class _PolicyFile(VersionedFile):
     terms: dict[str, PolicyTerm]
 
 

@@ -13,15 +13,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fuxian_rules.model.vocabulary import FieldSpec, TypeSpec, Unit
-from fuxian_rules.safe_yaml import Located, located_validation_error
+from fuxian_rules.safe_yaml import Located, VersionedFile, located_validation_error
 
 __all__ = ["FieldSpec", "TypeSpec", "Unit", "Vocabulary", "parse_units",
            "parse_vocabulary"]
 
-class _VocabFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: Literal[1]
+class _VocabFile(VersionedFile):
     types: dict[str, TypeSpec]
 
 
@@ -32,10 +29,7 @@ class _UnitSpec(BaseModel):
     role: Literal["procuratorate", "police", "office", "agency", "hotline", "external"]
 
 
-class _UnitsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: Literal[1]
+class _UnitsFile(VersionedFile):
     units: dict[str, _UnitSpec]
 
 

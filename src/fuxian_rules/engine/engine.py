@@ -13,7 +13,6 @@ evaluated in sorted order, and results are sorted; so the same events in any ord
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import weakref
 from collections import defaultdict
@@ -30,6 +29,7 @@ from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher
 from fuxian_rules.engine.backends.reference import ReferenceBackend
 from fuxian_rules.engine.explanations import Explainer
 from fuxian_rules.engine.explanations import why as explain_why
+from fuxian_rules.engine.ingestion import Ingestion
 from fuxian_rules.engine.limits import (
     MAX_CASE_EVENTS,
     MAX_REJECTIONS,
@@ -44,7 +44,7 @@ from fuxian_rules.model.results import Obligation, Receipt, Result
 from fuxian_rules.model.time import EARLIEST, LATEST, end_of_day
 from fuxian_rules.model.version import library_version
 
-__all__ = ["Backend", "CaseResult", "Engine", "Ingestion", "event_digest", "parse_as_of"]
+__all__ = ["Backend", "CaseResult", "Engine", "parse_as_of"]
 
 
 class Backend(Protocol):
@@ -91,48 +91,6 @@ def parse_as_of(value: str | date | datetime) -> datetime:
 def _known_at(ev: Event, at: datetime) -> bool:
     """Whether an event had happened by ``at``; a bare-date event only once its day has begun."""
     return ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only)
-
-
-CONFLICT_MESSAGE = ("the same event id was received earlier with different content; this version is rejected "
-                    "and the first one kept — send a correction under a new id")
-
-
-def event_digest(ev: Event) -> str:
-    """A stable fingerprint of an event's content (SHA-256 of its canonical JSON), equal across processes."""
-    return hashlib.sha256(ev.canonical().encode("utf-8")).hexdigest()
-
-
-class Ingestion:
-    """The one ingestion rule, shared by batch, streaming, the ledger and partitioned evaluation.
-
-    Each event is validated on its own (:class:`~fuxian_rules.Rejection` naming line, id and field).
-    Then, by id: the **first** accepted version of an id is the event; a later copy with identical
-    content is a duplicate (ignored, contract §1: "the same id sent twice is the same event"); a later
-    copy with other content is rejected and changes nothing (contract §5). The first version is kept
-    because a stream or a ledger may already have acted on it and cannot take it back.
-
-    Ids are remembered as digests only, so memory grows by one short string per distinct id.
-    """
-
-    def __init__(self, reader: EventReader) -> None:
-        self._reader = reader
-        self._seen: dict[str, str] = {}
-
-    def offer(self, raw: Any, line: int | None = None) -> Event | Rejection | None:
-        """Validate one event and apply the id rule: the event, its rejection, or None for a duplicate."""
-        if isinstance(raw, Rejection):
-            return raw
-        ev = self._reader.validate(raw, line)
-        if isinstance(ev, Rejection):
-            return ev
-        digest = event_digest(ev)
-        known = self._seen.get(ev.id)
-        if known is None:
-            self._seen[ev.id] = digest
-            return ev
-        if known == digest:
-            return None
-        return Rejection(line=line, id=ev.id, field="id", code="id_conflict", message=CONFLICT_MESSAGE)
 
 
 @dataclass(frozen=True)

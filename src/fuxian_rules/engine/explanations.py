@@ -65,13 +65,13 @@ class Explainer:
         """One decided instance as an obligation, its explanation written as of ``at``."""
         spec = inst.rule.spec
         closed = [e.id for e in (inst.closed_by, inst.cancelled_by) if e is not None]
-        due = inst.due
+        deadline = inst.deadline
         return construct(Obligation, {
             "rule": spec.id, "case_id": inst.case_id, "holder": inst.holder,
             "holder_name": self._unit_name(inst.holder), "modality": spec.modality, "status": inst.status,
-            "due": due.text if due is not None else None,
-            "due_provisional": due.provisional if due is not None else False,
-            "policy_terms": list(due.terms) if due is not None else [],
+            "due": deadline.text if deadline is not None else None,
+            "due_provisional": deadline.provisional if deadline is not None else False,
+            "policy_terms": list(deadline.terms) if deadline is not None else [],
             "basis": list(spec.basis), "triggered_by": list(inst.trigger_ids), "closed_by": closed,
             "title": spec.title, "explanation": self._explanation(inst, at),
         })
@@ -104,9 +104,9 @@ class Explainer:
             assert src is not None and src.breach is not None
             trigger = (f"触发：规则 {src.rule.spec.id}（{src.rule.spec.title}）于 {instant_stamp(src.breach, False)} "
                        f"{STATUS_ZH[src.status].sentence}，依本规则升级")
-        due = inst.due.line if inst.due is not None else "期限：来源未规定期限，亦无部署政策适用，不设届满日"
+        period_line = inst.deadline.line if inst.deadline is not None else "期限：来源未规定期限，亦无部署政策适用，不设届满日"
         return (f"{self._head[spec.id]}\n{trigger}\n"
-                f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{self._role[spec.id]}\n{due}\n"
+                f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{self._role[spec.id]}\n{period_line}\n"
                 f"状态：{STATUS_ZH[inst.status].sentence}。{self._note(inst, at)}{self._tail[spec.id]}")
 
     def _note(self, inst: Instance, at: datetime) -> str:
@@ -119,7 +119,7 @@ class Explainer:
             assert close is not None
             return f"已由事件 {close.id}（{stamp(close)}）行使或落实"
         if reason is Reason.ADVISORY_LAPSED:
-            return f"提示：已过提示期限（{inst.due.text if inst.due else ''}），仍未见相应事件；不作为逾期认定"
+            return f"提示：已过提示期限（{inst.deadline.text if inst.deadline else ''}），仍未见相应事件；不作为逾期认定"
         if reason is Reason.VIOLATED_LATE_CORRECTION:
             assert close is not None
             return f"纠正行为（事件 {close.id}，{stamp(close)}）晚于期限，违反已经发生"

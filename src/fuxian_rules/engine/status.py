@@ -20,7 +20,7 @@ from typing import Any
 from fuxian_rules.calendar.legal import LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
 from fuxian_rules.engine.backends.ir import Activation
-from fuxian_rules.engine.due import Due, DueDates, same_as
+from fuxian_rules.engine.deadlines import Deadline, Deadlines, same_as
 from fuxian_rules.engine.limits import horizon_note
 from fuxian_rules.engine.pairing import ClosingIndex, PartnerIndex
 from fuxian_rules.model.events import Event
@@ -63,7 +63,7 @@ class Instance:
     date_only: bool
     origin: str  # "event", "schedule" or "escalation"
     year: int | None = None
-    due: Due | None = None
+    deadline: Deadline | None = None
     status: Status = "open"
     closed_by: Event | None = None
     cancelled_by: Event | None = None
@@ -101,7 +101,7 @@ class CaseEvaluator:
             sched = cr.spec.trigger.schedule
             if sched is not None and sched.case_id is not None:
                 self._scheduled_for[sched.case_id].append(i)
-        self._dues = DueDates(compiled, calendar)
+        self._deadlines = Deadlines(compiled, calendar)
 
     # ---- instances ------------------------------------------------------------------------------
     def _event_instances(self, cr: CompiledRule, case_id: str, acts: dict[str, list[tuple[str, ...]]],
@@ -175,20 +175,21 @@ class CaseEvaluator:
                                      year=year))
         return out
 
-    # ---- due dates --------------------------------------------------------------------------------
-    def _due(self, inst: Instance, done: dict[str, list[Instance]], follows: dict[str, Due | None]) -> Due | None:
+    # ---- deadlines ----------------------------------------------------------------------------------
+    def _deadline(self, inst: Instance, done: dict[str, list[Instance]],
+                  follows: dict[str, Deadline | None]) -> Deadline | None:
         spec = inst.rule.spec
         p = spec.period
         if p is None or not p.follows:
-            return self._dues.of(spec.id, inst.start, inst.start_day, inst.date_only, inst.year, inst.context)
+            return self._deadlines.of(spec.id, inst.start, inst.start_day, inst.date_only, inst.year, inst.context)
         # The same for every instance of the rule in the case (it reads only the followed rules' instances,
         # all decided before this rule): computed once per case, not once per instance.
         if spec.id not in follows:
-            follows[spec.id] = self._followed_due(p.follows, done)
+            follows[spec.id] = self._followed_deadline(p.follows, done)
         return follows[spec.id]
 
     @staticmethod
-    def _followed_due(followed: Sequence[str], done: dict[str, list[Instance]]) -> Due | None:
+    def _followed_deadline(followed: Sequence[str], done: dict[str, list[Instance]]) -> Deadline | None:
         # Once a followed step is breached, its due is final: a later step must not reopen the period.
         breached = [i for rid in followed for i in done.get(rid, []) if i.breach is not None]
         first = min(breached, key=lambda i: (i.breach, i.trigger_ids), default=None)
@@ -197,9 +198,9 @@ class CaseEvaluator:
                 continue
             if done.get(rid):
                 src = first or max(done[rid], key=lambda i: (i.start, i.trigger_ids))
-                if src.due is None:
+                if src.deadline is None:
                     return None
-                return same_as(src.due, rid, src.trigger_ids[0])
+                return same_as(src.deadline, rid, src.trigger_ids[0])
         return None
 
     # ---- closing and status ---------------------------------------------------------------------
@@ -214,22 +215,22 @@ class CaseEvaluator:
                 best = ev
         return best
 
-    def _on_time(self, ev: Event, due: Due | None) -> bool:
-        if due is None or due.end is None:
+    def _on_time(self, ev: Event, deadline: Deadline | None) -> bool:
+        if deadline is None or deadline.end is None:
             return True
-        if due.at is not None:
+        if deadline.at is not None:
             # A bare-date act happened some time that day: on time if its day began before the due
             # instant (the benefit of the doubt), late if the day began at or after it.
-            return ev.occurred_at < due.at if ev.date_only else ev.occurred_at <= due.at
-        assert due.day is not None
-        return ev.day <= due.day
+            return ev.occurred_at < deadline.at if ev.date_only else ev.occurred_at <= deadline.at
+        assert deadline.day is not None
+        return ev.day <= deadline.day
 
     def _decide(self, inst: Instance, at: datetime) -> None:
-        spec, due = inst.rule.spec, inst.due
+        spec, deadline = inst.rule.spec, inst.deadline
         close, cancel = inst.closed_by, inst.cancelled_by
-        end = due.end if due is not None else None
+        end = deadline.end if deadline is not None else None
         if cancel is not None and (close is None or (cancel.occurred_at, cancel.id) <= (close.occurred_at, close.id)) \
-                and self._on_time(cancel, due):
+                and self._on_time(cancel, deadline):
             inst.status, inst.closed_by, inst.reason = "cancelled", None, Reason.CANCELLED
             return
         inst.cancelled_by = None
@@ -247,7 +248,7 @@ class CaseEvaluator:
             inst.reason = Reason.VIOLATED_ON_ACT
             return
         # An act before the trigger (``after_trigger: false``) means the duty was met before it arose.
-        if close is not None and (self._on_time(close, due) or close.occurred_at <= inst.start):
+        if close is not None and (self._on_time(close, deadline) or close.occurred_at <= inst.start):
             inst.status = "fulfilled"
             inst.reason = Reason.FULFILLED_IN_TIME if end else Reason.FULFILLED
             return
@@ -283,7 +284,7 @@ class CaseEvaluator:
             acts[a.matcher_id].append(a.fact_ids)
         done: dict[str, list[Instance]] = {}
         closing = ClosingIndex(acts, by_id)
-        follows: dict[str, Due | None] = {}
+        follows: dict[str, Deadline | None] = {}
         escalations: dict[str, list[Instance]] = defaultdict(list)
         # Visit, in the catalogue's dependency order, only the rules something in this case can raise:
         # those with a trigger activation, the scheduled ones, and escalation targets as they arise.
@@ -305,7 +306,7 @@ class CaseEvaluator:
                 insts = self._escalated_instances(cr, escalations.get(spec.id, []))
             for inst in insts:
                 inst.holder = self._holder(inst)
-                inst.due = self._due(inst, done, follows)
+                inst.deadline = self._deadline(inst, done, follows)
                 inst.closed_by = self._first(inst, cr.closes, spec.closed_by, closing)
                 inst.cancelled_by = self._first(inst, cr.cancels, spec.cancelled_by, closing)
                 self._decide(inst, at)

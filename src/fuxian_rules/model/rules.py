@@ -203,8 +203,9 @@ class RuleSpec(_Strict):
 
 
 class RuleFile(_Strict):
-    """One file of ``rules/``: one clause area."""
+    """One file of ``rules/``: one clause area (``version``: the rule-file format, checked first at load)."""
 
+    version: Literal[1]
     area: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str
     clauses: list[Citation] = Field(min_length=1)

@@ -1,6 +1,6 @@
 """Periods on the official calendar (contract §4): checked against ``chinese_calendar`` day by day.
 
-``tests/test_calendar.py`` tests :class:`LegalCalendar` by examples; this module states the period rules
+``tests/calendar/test_calendar.py`` tests :class:`LegalCalendar` by examples; this module states the period rules
 as properties and checks them exhaustively over every year with official data (2004–2026), at every
 month end, on every adjusted working day, in years without data, and through the engine.
 """

@@ -30,7 +30,7 @@ durable = pytest.importorskip("fuxian_rules.engine.backends.durable")
 _ok, _why = durable.durable_available()
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not _ok, reason=f"durable_rules not available: {_why}")]
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 WORKER = r"""
 import json, sys
 from fuxian_rules.engine.backends.durable import DurableBackend

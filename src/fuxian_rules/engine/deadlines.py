@@ -1,4 +1,4 @@
-"""Due dates of rule instances: a plan per rule, read once from its period, then the legal calendar.
+"""Deadlines of rule instances (an obligation's ``due``): a plan per rule from its period, then the calendar.
 
 A rule's ``period`` says how its deadline is found: a number of hours, days, working days, months or
 years counted by the legal calendar (:mod:`fuxian_rules.calendar.legal`), a deployment-policy term for words without a
@@ -18,10 +18,10 @@ from fuxian_rules.calendar.legal import DueDate, LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
 from fuxian_rules.model.time import CST, end_of_day
 
-__all__ = ["Due", "DueDates", "due", "same_as"]
+__all__ = ["Deadline", "Deadlines", "deadline", "same_as"]
 
 
-class Due(NamedTuple):
+class Deadline(NamedTuple):
     """A computed due date; shared between instances (cached), so it is a tuple. Build it with :func:`due`."""
 
     text: str | None
@@ -34,17 +34,17 @@ class Due(NamedTuple):
     line: str  # the explanation's 期限 line, written once per due date
 
 
-def due(text: str | None, end: datetime | None, day: date | None, at: datetime | None, provisional: bool,
-        steps: tuple[str, ...], terms: tuple[str, ...] = ()) -> Due:
-    """Build a :class:`Due`, writing its explanation line."""
-    return Due(text, end, day, at, provisional, steps, terms,
+def deadline(text: str | None, end: datetime | None, day: date | None, at: datetime | None, provisional: bool,
+        steps: tuple[str, ...], terms: tuple[str, ...] = ()) -> Deadline:
+    """Build a :class:`Deadline`, writing its explanation line."""
+    return Deadline(text, end, day, at, provisional, steps, terms,
                "期限：" + "；".join(steps) + (f" → 届满 {text}" if text else ""))
 
 
-def same_as(followed: Due, rule_id: str, event_id: str) -> Due:
+def same_as(followed: Deadline, rule_id: str, event_id: str) -> Deadline:
     """The due date of a step ending when the step it follows ends (rule ``rule_id``, raised by ``event_id``)."""
     first = f"期限与本案规则 {rule_id} 的届满时间相同（由事件 {event_id} 引起）："
-    return due(followed.text, followed.end, followed.day, followed.at, followed.provisional,
+    return deadline(followed.text, followed.end, followed.day, followed.at, followed.provisional,
                (first, *followed.steps), followed.terms)
 
 
@@ -64,8 +64,8 @@ class _Plan:
     terms: tuple[str, ...] = ()
 
 
-class DueDates:
-    """Due dates for the rules of one compiled catalogue, on one legal calendar."""
+class Deadlines:
+    """Deadline dates for the rules of one compiled catalogue, on one legal calendar."""
 
     def __init__(self, compiled: CompiledCatalog, calendar: LegalCalendar) -> None:
         self.catalog = compiled.catalog
@@ -76,9 +76,9 @@ class DueDates:
             "hours": calendar.add_hours, "days": calendar.add_days, "working_days": calendar.add_working_days,
             "months": calendar.add_months, "years": calendar.add_years,
         }
-        # Due dates depend only on (kind, start, amount): cases share them, so compute each once.
+        # Deadline dates depend only on (kind, start, amount): cases share them, so compute each once.
         self._due_cache: dict[tuple[str, Any, int], DueDate] = {}
-        self._rule_due_cache: dict[tuple[str, Any, bool], Due] = {}
+        self._rule_due_cache: dict[tuple[str, Any, bool], Deadline] = {}
 
     def _make_plan(self, cr: CompiledRule) -> _Plan:
         """Read a rule's period (and its policy term) once, so that each instance only looks it up."""
@@ -106,7 +106,7 @@ class DueDates:
         return _Plan("compute", kind=kind, amount=amounts.get(kind) or 0, prefix=prefix, terms=terms)
 
     def of(self, rule_id: str, start: datetime, start_day: date, date_only: bool, year: int | None,
-           context: dict[str, Any]) -> Due | None:
+           context: dict[str, Any]) -> Deadline | None:
         """The due date of an instance of ``rule_id`` that started at ``start`` (its day, ``start_day``).
 
         ``year`` is the year of a yearly duty; ``context`` the data of the events that raised it (for a
@@ -120,17 +120,17 @@ class DueDates:
             return None
         if how == "end_of_year":
             last = date(year if year is not None else start_day.year, 12, 31)
-            return due(last.isoformat(), end_of_day(last), last, None, False,
+            return deadline(last.isoformat(), end_of_day(last), last, None, False,
                        (f"以自然年度计：{last.year} 年 12 月 31 日前（年度义务，不适用期间顺延）",))
         if how == "date_field":
             value = context.get(plan.field)
             if not isinstance(value, date):
                 return None
-            return due(value.isoformat(), end_of_day(value), value, None, False,
+            return deadline(value.isoformat(), end_of_day(value), value, None, False,
                        (f"期限为事件所载完成期限 {value.isoformat()}（由派发单位确定，不适用期间顺延）",))
-        return due(None, None, None, None, False, (*plan.prefix, "部署政策未设期限：不设届满日"), plan.terms)
+        return deadline(None, None, None, None, False, (*plan.prefix, "部署政策未设期限：不设届满日"), plan.terms)
 
-    def _compute(self, rule_id: str, plan: _Plan, start_at: datetime, start_day: date, date_only: bool) -> Due:
+    def _compute(self, rule_id: str, plan: _Plan, start_at: datetime, start_day: date, date_only: bool) -> Deadline:
         """Run the rule's period through the legal calendar from the instance's start (cached)."""
         start: date | datetime = start_day
         if plan.kind == "hours":
@@ -158,10 +158,10 @@ class DueDates:
             steps = (*steps, f"注意：{years} 年没有官方节假日数据，届满日为临时结果；部署方可提供该年度安排文件")
         if result.due_at is not None:
             at = result.due_at.astimezone(CST)
-            found = due(at.isoformat(), at, None, at, result.provisional, steps, plan.terms)
+            found = deadline(at.isoformat(), at, None, at, result.provisional, steps, plan.terms)
         else:
             assert result.due is not None
-            found = due(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional,
+            found = deadline(result.due.isoformat(), result.end_instant(), result.due, None, result.provisional,
                         steps, plan.terms)
         if shared:
             if len(self._rule_due_cache) > 16384:  # bounded (each holds its explanation text); cheap to redo

@@ -15,7 +15,7 @@ import pytest
 from fuxian_rules import CatalogError, Engine, Obligation, load_catalog
 from helpers import run
 
-RULES = Path(__file__).resolve().parents[1] / "rules"
+RULES = Path(__file__).resolve().parents[2] / "rules"
 J = "joint-meeting"
 
 
@@ -194,6 +194,7 @@ def catalogue_with(tmp_path: Path, extra: str) -> Path:
 
 
 EXTRA = """\
+version: 1
 area: extra
 title: 测试
 clauses: ["notice:5.2"]

@@ -11,6 +11,7 @@ from fuxian_rules import CatalogError, PolicyError, load_catalog
 from fuxian_rules.catalog.loader import default_rules_dir
 
 GOOD_RULE = """\
+version: 1
 area: demo
 title: 演示
 clauses: ["notice:3.11"]
@@ -53,20 +54,20 @@ def test_good_demo_loads(rules_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "line", "needle"),
     [
-        ("    period: {months: 2}", "    period: {months: 2}\n    priority: 1", 14, "Extra inputs"),
-        ("{event: procuratorial_opinion_received}", "{event: procuratorial_opinion_recieved}", 11, "did you mean"),
-        ("{months: 2}", "{months: 2, days: 3}", 13, "exactly one"),
-        ("{months: 2}", "{months: -1}", 13, "greater than or equal"),
-        ('["notice:3.11"]\n    text', '["notice:3.11", "transfer-reg:99"]\n    text', 8, "unknown citation"),
-        ('["notice:3.11"]\n    text', '["notice:3.99"]\n    text', 8, "no clause"),
-        ("两个月内将处理结果", "三个月内将处理结果", 9, "verbatim"),
-        ("{field: unit}", "{field: agency}", 12, "no field 'agency'"),
-        ("{field: unit}", "{unit: no_such_unit}", 12, "unknown unit"),
-        ("match: {opinion_id: opinion_id}", "match: {opinion_ids: opinion_id}", 15, "no field"),
+        ("    period: {months: 2}", "    period: {months: 2}\n    priority: 1", 15, "Extra inputs"),
+        ("{event: procuratorial_opinion_received}", "{event: procuratorial_opinion_recieved}", 12, "did you mean"),
+        ("{months: 2}", "{months: 2, days: 3}", 14, "exactly one"),
+        ("{months: 2}", "{months: -1}", 14, "greater than or equal"),
+        ('["notice:3.11"]\n    text', '["notice:3.11", "transfer-reg:99"]\n    text', 9, "unknown citation"),
+        ('["notice:3.11"]\n    text', '["notice:3.99"]\n    text', 9, "no clause"),
+        ("两个月内将处理结果", "三个月内将处理结果", 10, "verbatim"),
+        ("{field: unit}", "{field: agency}", 13, "no field 'agency'"),
+        ("{field: unit}", "{unit: no_such_unit}", 13, "unknown unit"),
+        ("match: {opinion_id: opinion_id}", "match: {opinion_ids: opinion_id}", 16, "no field"),
         ("{event: procuratorial_opinion_received}",
-         "{event: procuratorial_opinion_received, where: {unit: {between: [1, 2]}}}", 11, "condition"),
-        ("    modality: obligation", "    modality: duty", 7, "modality"),
-        ("    valid_from: 2024-01-19", "    valid_from: 2024-01-19\n    valid_to: 2023-01-01", 5, "valid_to"),
+         "{event: procuratorial_opinion_received, where: {unit: {between: [1, 2]}}}", 12, "condition"),
+        ("    modality: obligation", "    modality: duty", 8, "modality"),
+        ("    valid_from: 2024-01-19", "    valid_from: 2024-01-19\n    valid_to: 2023-01-01", 6, "valid_to"),
     ],
 )
 def test_rule_file_errors_name_file_line_and_field(
@@ -88,7 +89,7 @@ def test_duplicate_ids_across_files(rules_dir: Path) -> None:
     (rules_dir / "demo2.yaml").write_text(GOOD_RULE.replace("area: demo", "area: demo2"), encoding="utf-8")
     with pytest.raises(CatalogError, match=r"duplicate rule id 'demo\.reply'") as info:
         load_catalog(rules_dir)
-    assert info.value.line == 5
+    assert info.value.line == 6  # the rule's line (one below where it was before rule files had a version)
 
 
 def test_duplicate_keys_and_anchors(rules_dir: Path) -> None:

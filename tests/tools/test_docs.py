@@ -16,7 +16,7 @@ from tools.docs import NO_PROPERTIES, generate
 from fuxian_rules import load_catalog
 from fuxian_rules.catalog.notice import normalise_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TRIM = re.compile(r"^[^\w\u4e00-\u9fa5]+|[^\w\u4e00-\u9fa5]+$")  # lunr's zh + en trimmer
 CATALOG = load_catalog()
 

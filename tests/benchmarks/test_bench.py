@@ -11,7 +11,7 @@ import pytest
 
 from fuxian_rules import Engine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

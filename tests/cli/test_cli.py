@@ -12,7 +12,7 @@ import pytest
 
 from fuxian_rules.cli.commands import main
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HISTORY = str(EXAMPLES / "history.jsonl")
 
 
@@ -116,3 +116,11 @@ def test_output_into_a_closed_pipe_stops_quietly() -> None:
         assert proc.wait(timeout=60) == 141
     assert json.loads(first)["obligation"]["case_id"]
     assert err == ""
+
+
+def test_the_installed_command_is_this_cli() -> None:
+    """The ``fuxian-rules`` console script of the installed metadata resolves to :func:`main`."""
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="fuxian-rules")
+    assert script.load() is main

@@ -12,7 +12,7 @@ from fuxian_rules import Engine, Event
 from fuxian_rules.model.events import read_jsonl
 from helpers import ev
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from fuxian_rules import Catalog, CatalogError, load_catalog
 from fuxian_rules.catalog.coverage import CoverageRow, coverage_report, is_obligation_bearing, sentence_units
 from fuxian_rules.cli.commands import main
 
-RULES = Path(__file__).resolve().parents[1] / "rules"
+RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 @pytest.fixture(scope="module")

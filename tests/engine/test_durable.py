@@ -24,7 +24,7 @@ from fuxian_rules.engine.backends.ir import Activation, Cond, Fact, Join, Matche
 from fuxian_rules.engine.backends.reference import ReferenceBackend
 from fuxian_rules.errors import BackendError
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from fuxian_rules import Engine, RunError
 from helpers import by_rule, ev
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 A = "market_regulation"
 
