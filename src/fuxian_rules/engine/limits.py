@@ -30,20 +30,23 @@ YEARLY_HORIZON_YEARS = 20
 
 
 class CaseTooLargeError(RunError):
-    """One case has more events than the engine's bound (``code`` ``case_too_large``)."""
+    """One case has more events than the engine's bound.
 
-    code = "case_too_large"
+    Its error code is ``FR-RUN-001``; in a result it is a rejection with the code ``case_too_large``.
+    """
+
+    rejection_code = "case_too_large"
 
     def __init__(self, case_id: str, limit: int) -> None:
         super().__init__(f"case {case_id!r} has more than {limit} events and was not evaluated",
                          field="case_id", hint="split the history into cases as rules/vocabulary.yaml describes, "
-                         "or raise Engine(max_case_events=…)")
+                         "or raise Engine(max_case_events=…)", code="FR-RUN-001")
         self.case_id = case_id
         self.limit = limit
 
     def rejection(self) -> Rejection:
         """The same, as a rejection in a result (no line: it concerns the case, not one event)."""
-        return Rejection(field="case_id", code=self.code, message=self.message + f" ({self.hint})")
+        return Rejection(field="case_id", code=self.rejection_code, message=self.message + f" ({self.hint})")
 
 
 def horizon_note(years: int = YEARLY_HORIZON_YEARS) -> str:
