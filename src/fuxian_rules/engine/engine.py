@@ -36,6 +36,7 @@ from fuxian_rules.engine.limits import (
     YEARLY_HORIZON_YEARS,
     CaseTooLargeError,
     RejectionLog,
+    gc_paused,
 )
 from fuxian_rules.engine.status import CaseEvaluator
 from fuxian_rules.errors import BackendError, RunError
@@ -399,11 +400,12 @@ class Engine:
             raise RunError("evaluate_case was given events of another case", field="case_id")
         if len(events) > self.max_case_events:
             raise CaseTooLargeError(case_id, self.max_case_events)
-        known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
-        activations, note = self.match_case(known)
-        notes: list[str] = [note] if note else []
-        instances = self._evaluator.evaluate(case_id, known, activations, at, notes, YEARLY_HORIZON_YEARS)
-        return CaseResult(case_id, self._explainer.obligations(instances, at), "; ".join(notes) or None)
+        with gc_paused(len(events)):
+            known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
+            activations, note = self.match_case(known)
+            notes: list[str] = [note] if note else []
+            instances = self._evaluator.evaluate(case_id, known, activations, at, notes, YEARLY_HORIZON_YEARS)
+            return CaseResult(case_id, self._explainer.obligations(instances, at), "; ".join(notes) or None)
 
     def explain(self, case_id: str, events: Iterable[Any], as_of: str | date | datetime,
                 rule: str | None = None) -> tuple[list[Obligation], list[str]]:

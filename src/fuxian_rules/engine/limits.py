@@ -14,11 +14,16 @@ file of garbage lines, an ``as_of`` a thousand years ahead) into a clear, stable
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import threading
+from collections.abc import Iterator
+
 from fuxian_rules.errors import RunError
 from fuxian_rules.model.events import Rejection
 
-__all__ = ["MAX_CASE_EVENTS", "MAX_REJECTIONS", "YEARLY_HORIZON_YEARS", "CaseTooLargeError", "RejectionLog",
-           "horizon_note"]
+__all__ = ["GC_PAUSE_EVENTS", "MAX_CASE_EVENTS", "MAX_REJECTIONS", "YEARLY_HORIZON_YEARS", "CaseTooLargeError",
+           "RejectionLog", "gc_paused", "horizon_note"]
 
 #: Events one case may hold (``staff:<unit>`` gathers a school's hires and checks for years: a few
 #: thousand; a hundred thousand is far beyond any real case and still evaluates in seconds).
@@ -27,6 +32,43 @@ MAX_CASE_EVENTS = 100_000
 MAX_REJECTIONS = 1000
 #: Years a yearly duty is raised for, from its first year.
 YEARLY_HORIZON_YEARS = 20
+
+
+#: Cases with more events than this are evaluated with Python's cyclic garbage collector paused.
+GC_PAUSE_EVENTS = 5000
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def gc_paused(events: int) -> Iterator[None]:
+    """Pause the cyclic garbage collector while one large case is evaluated.
+
+    A case of 100k events keeps a few hundred thousand live objects (instances, obligations, their
+    texts); each collection walks them all, and collections come as they grow, so the collector alone
+    doubled the cost per event between 10k and 100k events (measured: 194 µs/event with it, 101
+    without). Evaluating a case creates no reference cycles to reclaim, so the collector is paused for
+    the case (for all threads: a counter restores it when the last large case ends) and plain
+    reference counting frees everything as usual.
+    """
+    global _gc_pausers, _gc_was_enabled
+    if events <= GC_PAUSE_EVENTS:
+        yield
+        return
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 class CaseTooLargeError(RunError):
