@@ -42,6 +42,16 @@ def dumps(obj: Any) -> str:
     return text
 
 
+def pretty(obj: Any, level: int) -> str:
+    """``obj`` as ``json.dumps(..., indent=2)`` writes it at nesting ``level`` of a document (valid UTF-8)."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, indent=2)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj, ensure_ascii=True, indent=2)
+    return text.replace("\n", "\n" + "  " * level)
+
+
 def events_input(path: str) -> contextlib.AbstractContextManager[BinaryIO]:
     """The events file opened for reading bytes; ``-`` is standard input (left open afterwards)."""
     if path == "-":
@@ -64,16 +74,18 @@ def run_check(engine: Engine, path: str, as_of: str, fmt: str, stream: bool, out
     with events_input(path) as fh:
         cases = _cases(engine, fh, as_of, log, notes)
         if fmt == "json":
+            # The same bytes as json.dumps(result, indent=2), written one obligation at a time.
             out.write('{\n  "as_of": ' + dumps(at.isoformat()) + ',\n  "obligations": [')
             sep = "\n    "
             for ob in cases:
-                out.write(sep + dumps(ob.model_dump(mode="json")))
+                out.write(sep + pretty(ob.model_dump(mode="json"), 2))
                 sep = ",\n    "
-            out.write("\n  ],\n  \"rejected\": [")
-            out.write(",".join("\n    " + dumps(r.model_dump(mode="json")) for r in log.kept))
+            out.write(("\n  ]" if sep != "\n    " else "]") + ',\n  "rejected": [')
+            out.write(",".join("\n    " + pretty(r.model_dump(mode="json"), 2) for r in log.kept))
+            out.write("\n  ]" if log.kept else "]")
             receipt = engine.receipt("; ".join(sorted(notes)) or None)
-            out.write(f"\n  ],\n  \"rejected_total\": {log.total},\n  \"receipt\": "
-                      + dumps(receipt.model_dump(mode="json")) + "\n}\n")
+            out.write(',\n  "receipt": ' + pretty(receipt.model_dump(mode="json"), 1))
+            out.write(f',\n  "rejected_total": {log.total}\n}}\n')
             return 1 if log.total else 0
         obligations = list(cases)
     result = Result(as_of=at.isoformat(), obligations=obligations, rejected=log.kept, rejected_total=log.total,

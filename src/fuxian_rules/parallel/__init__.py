@@ -30,6 +30,7 @@ builds its engine once, which costs seconds: small inputs are faster in one proc
 from __future__ import annotations
 
 import heapq
+import json
 import os
 import shutil
 import tempfile
@@ -45,6 +46,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from fuxian_rules import Ingestion, Obligation, Receipt, Rejection, Result, parse_as_of
+from fuxian_rules.engine.limits import MAX_REJECTIONS
 
 from . import _worker
 
@@ -133,7 +135,8 @@ class PartitionedEvaluator:
         """Evaluate like :meth:`fuxian_rules.Engine.evaluate` (same result, same order), on every worker."""
         with self.run(events, as_of, style="model") as run:
             obligations = [Obligation.model_validate_json(text) for _, texts in run.cases for text in texts]
-            return Result(as_of=run.as_of, obligations=obligations, rejected=run.rejected, receipt=run.receipt)
+            return Result(as_of=run.as_of, obligations=obligations, rejected=run.rejected[:MAX_REJECTIONS],
+                            rejected_total=len(run.rejected), receipt=run.receipt)
 
     def evaluate_file(self, path: str | Path, as_of: str | date | datetime, *, style: str = "model"
                       ) -> AbstractContextManager[PartitionedRun]:
@@ -250,7 +253,6 @@ def evaluate_partitioned(engine_args: dict[str, Any], events: Iterable[Any], as_
 
 def write_json(run: PartitionedRun, out: IO[str], on_case: Callable[[int], None] | None = None) -> None:
     """Write a run exactly as ``check --format json`` prints a :class:`~fuxian_rules.Result` (style ``indent``)."""
-    import json
 
     def nested(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
@@ -264,5 +266,7 @@ def write_json(run: PartitionedRun, out: IO[str], on_case: Callable[[int], None]
         if on_case is not None:
             on_case(len(texts))
     out.write("[]" if first else "\n  ]")
-    out.write(',\n  "rejected": ' + nested([r.model_dump(mode="json") for r in run.rejected]))
-    out.write(',\n  "receipt": ' + nested(run.receipt.model_dump(mode="json")) + "\n}\n")
+    kept = run.rejected[:MAX_REJECTIONS]  # as one process keeps them (Engine(max_rejections=…) default)
+    out.write(',\n  "rejected": ' + nested([r.model_dump(mode="json") for r in kept]))
+    out.write(',\n  "receipt": ' + nested(run.receipt.model_dump(mode="json")))
+    out.write(f',\n  "rejected_total": {len(run.rejected)}\n}}\n')

@@ -18,6 +18,7 @@ from multiprocessing import get_context
 from typing import Any, TextIO
 
 from fuxian_rules import Engine, Event, Obligation, Rejection, Result, parse_as_of, read_jsonl
+from fuxian_rules.engine.limits import MAX_REJECTIONS
 from fuxian_rules.settings import settings_from_args
 
 from . import PartitionedEvaluator, _worker, default_workers, write_json
@@ -87,7 +88,8 @@ def maybe_check_partitioned(args: argparse.Namespace, out: TextIO,
                 return 1 if run.rejected else 0
         with evaluator.evaluate_file(args.events, args.as_of) as run:
             obligations = [Obligation.model_validate_json(t) for _, texts in run.cases for t in texts]
-            result = Result(as_of=run.as_of, obligations=obligations, rejected=run.rejected, receipt=run.receipt)
+            result = Result(as_of=run.as_of, obligations=obligations, rejected=run.rejected[:MAX_REJECTIONS],
+                            rejected_total=len(run.rejected), receipt=run.receipt)
     print_result(result, args.format, out)
     return 1 if result.rejected else 0
 
