@@ -46,7 +46,8 @@ def _rows(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 def _collect(obligations: Any, rejections: Any) -> tuple[list[Obligation], list[Rejection]]:
     rows = sorted(obligations.collect(), key=lambda r: (r["case_id"], r["position"]))
     got = [Obligation(**{k: v for k, v in r.asDict().items() if k not in ("position", "note")}) for r in rows]
-    rej = [Rejection(line=r["line"], id=r["id"], field=r["field"], message=r["message"]) for r in rejections.collect()]
+    rej = [Rejection(line=r["line"], id=r["id"], field=r["field"], message=r["message"], code=r["code"])
+           for r in rejections.collect()]
     rej.sort(key=lambda r: (r.line is None, r.line or 0, r.id or "", r.message))
     return got, rej
 

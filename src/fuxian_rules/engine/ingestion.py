@@ -35,7 +35,7 @@ class Ingestion:
     Ids are remembered as digests only, so memory grows by one short string per distinct id.
     """
 
-    def __init__(self, reader: EventReader) -> None:
+    def __init__(self, reader: EventReader | None = None) -> None:
         self._reader = reader
         self._seen: dict[str, str] = {}
 
@@ -43,14 +43,30 @@ class Ingestion:
         """Validate one event and apply the id rule: the event, its rejection, or None for a duplicate."""
         if isinstance(raw, Rejection):
             return raw
+        if self._reader is None:
+            raise TypeError("this Ingestion has no reader: use settle() for events validated elsewhere")
         ev = self._reader.validate(raw, line)
         if isinstance(ev, Rejection):
             return ev
-        digest = event_digest(ev)
-        known = self._seen.get(ev.id)
+        outcome = self.settle(ev.id, event_digest(ev), line)
+        return ev if outcome is True else (None if outcome is False else outcome)
+
+    def settle(self, eid: str, digest: str, line: int | None = None) -> bool | Rejection:
+        """The id rule alone, for an event validated elsewhere (a worker process, a Spark executor).
+
+        Args:
+            eid: The event's id.
+            digest: Its :func:`event_digest`.
+            line: Where it was, for the rejection.
+
+        Returns:
+            True for the first version of the id (the event), False for an identical resend (a duplicate),
+            or the rejection of a version with other content.
+        """
+        known = self._seen.get(eid)
         if known is None:
-            self._seen[ev.id] = digest
-            return ev
+            self._seen[eid] = digest
+            return True
         if known == digest:
-            return None
-        return Rejection(line=line, id=ev.id, field="id", code="id_conflict", message=CONFLICT_MESSAGE)
+            return False
+        return Rejection(line=line, id=eid, field="id", code="id_conflict", message=CONFLICT_MESSAGE)

@@ -43,7 +43,7 @@ from datetime import date, datetime
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from fuxian_rules import Ingestion, Obligation, Receipt, Rejection, Result, parse_as_of
 from fuxian_rules.engine.limits import MAX_REJECTIONS
@@ -59,30 +59,6 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-class _Digested:
-    """What the parent's :class:`Ingestion` sees of an event a worker validated: its id and digest.
-
-    ``canonical()`` returns the worker's digest of the event's canonical JSON, so two summaries compare
-    equal under :func:`fuxian_rules.event_digest` exactly when the events' canonical forms do.
-    """
-
-    __slots__ = ("digest", "id")
-
-    def __init__(self, eid: str, digest: str) -> None:
-        self.id = eid
-        self.digest = digest
-
-    def canonical(self) -> str:
-        return self.digest
-
-
-class _AlreadyValidated:
-    """The reader of the parent's :class:`Ingestion`: the workers validated, so it passes summaries on."""
-
-    def validate(self, raw: Any, line: int | None = None) -> Any:
-        return raw
 
 
 @dataclass
@@ -185,7 +161,7 @@ class PartitionedEvaluator:
     def _validate(self, events: Iterable[Any], tmp: str, raw: bool
                   ) -> tuple[list[Rejection], dict[int, list[tuple[str, int, int]]], dict[int, set[int]]]:
         """Step 1: chunks validated by the workers; the one ingestion rule applied here, in input order."""
-        ingestion = Ingestion(cast(Any, _AlreadyValidated()))
+        ingestion = Ingestion()
         rejected: list[Rejection] = []
         parts: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
         dropped: dict[int, set[int]] = defaultdict(set)
@@ -199,8 +175,8 @@ class PartitionedEvaluator:
                 parts[bucket].append((spill, offset, length))
             rejected.extend(r for _, r in refusals)
             for s_seq, line, eid, digest, bucket in summaries:
-                outcome = ingestion.offer(_Digested(eid, digest), line)
-                if outcome is None:
+                outcome = ingestion.settle(eid, digest, line)
+                if outcome is False:
                     dropped[bucket].add(s_seq)
                 elif isinstance(outcome, Rejection):
                     rejected.append(outcome)

@@ -48,9 +48,9 @@ OBLIGATIONS_SCHEMA = (
     "triggered_by array<string>, closed_by array<string>, title string, explanation string, "
     "position long, note string")
 #: Columns of the rejections DataFrame (contract §2 ``rejected``, plus ``seq``: the row's input order).
-REJECTIONS_SCHEMA = "line long, seq long, id string, field string, message string"
+REJECTIONS_SCHEMA = "line long, seq long, id string, field string, message string, code string"
 _VALIDATED = ("seq long, line long, id string, case_id string, digest string, raw string, field string, "
-              "message string")
+              "message string, code string")
 
 
 def _read_tree(root: Path) -> dict[str, bytes]:
@@ -152,7 +152,7 @@ def evaluate(events_df: DataFrame, *, as_of: str | date | datetime, rules: str |
     ruled = (validated.where(F.col("digest").isNotNull()).repartition("id").sortWithinPartitions("id", "seq")
              .mapInPandas(apply_id_rule, _VALIDATED).persist(StorageLevel.MEMORY_AND_DISK))
     conflicts = ruled.where(F.col("message").isNotNull())
-    rejections = bad.unionByName(conflicts).select("line", "seq", "id", "field", "message")
+    rejections = bad.unionByName(conflicts).select("line", "seq", "id", "field", "message", "code")
     accepted = ruled.where(F.col("message").isNull()).select("case_id", "raw")
     rows: list[tuple[str, str | None]] = [(c, None) for c in scheduled]
     placeholders = spark.createDataFrame(rows, "case_id string, raw string")

@@ -104,7 +104,7 @@ def _raw_event(row: dict[str, Any]) -> dict[str, Any] | Rejection:
         (_, data), = read_jsonl([text]) if text.strip() else [(1, Rejection(message="data is empty"))]
         if isinstance(data, Rejection):
             return Rejection(line=row.get("line"), id=raw.get("id") if isinstance(raw.get("id"), str) else None,
-                             field="data", message=f"data: {data.message}")
+                             field="data", message=f"data: {data.message}", code=data.code)
         raw["data"] = data
     return raw
 
@@ -114,7 +114,7 @@ def validate_rows(bundle: Bundle, frames: Iterator[pd.DataFrame]) -> Iterator[pd
     engine = engine_for(bundle)
     for pdf in frames:
         out: dict[str, list[Any]] = {k: [] for k in ("seq", "line", "id", "case_id", "digest", "raw", "field",
-                                                     "message")}
+                                                     "message", "code")}
         for row in pdf.to_dict("records"):
             row = {k: _value(v) for k, v in row.items()}
             raw = _raw_event(row)
@@ -124,30 +124,15 @@ def validate_rows(bundle: Bundle, frames: Iterator[pd.DataFrame]) -> Iterator[pd
             out["line"].append(line)
             if isinstance(ev, Rejection):
                 for k, v in (("id", ev.id), ("case_id", None), ("digest", None), ("raw", None),
-                             ("field", ev.field), ("message", ev.message)):
+                             ("field", ev.field), ("message", ev.message), ("code", ev.code)):
                     out[k].append(v)
                 continue
             assert isinstance(raw, dict)
             for k, v in (("id", ev.id), ("case_id", ev.case_id), ("digest", event_digest(ev)),
-                         ("raw", json.dumps(raw, ensure_ascii=False)), ("field", None), ("message", None)):
+                         ("raw", json.dumps(raw, ensure_ascii=False)), ("field", None), ("message", None),
+                         ("code", None)):
                 out[k].append(v)
         yield pd.DataFrame(out)
-
-
-class _Digested:
-    """An event as the ingestion rule sees it here: its id, and ``canonical()`` giving its digest."""
-
-    def __init__(self, eid: str, digest: str) -> None:
-        self.id = eid
-        self.digest = digest
-
-    def canonical(self) -> str:
-        return self.digest
-
-
-class _AlreadyValidated:
-    def validate(self, raw: Any, line: int | None = None) -> Any:
-        return raw
 
 
 def apply_id_rule(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -159,19 +144,21 @@ def apply_id_rule(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     different later ones come back as rejections (``message`` set).
     """
     last: str | None = None
-    ingestion = Ingestion(_AlreadyValidated())  # type: ignore[arg-type]
+    ingestion = Ingestion()
     for pdf in frames:
         keep: list[bool] = []
         fields: list[str | None] = []
         messages: list[str | None] = []
+        codes: list[str | None] = []
         for eid, digest, line in zip(pdf["id"], pdf["digest"], pdf["line"], strict=True):
             if eid != last:
-                last, ingestion = eid, Ingestion(_AlreadyValidated())  # type: ignore[arg-type]
-            outcome = ingestion.offer(_Digested(eid, digest), _value(line))
-            keep.append(outcome is not None)
+                last, ingestion = eid, Ingestion()
+            outcome = ingestion.settle(eid, digest, _value(line))
+            keep.append(outcome is not False)
             fields.append(outcome.field if isinstance(outcome, Rejection) else None)
             messages.append(outcome.message if isinstance(outcome, Rejection) else None)
-        out = pdf.assign(field=fields, message=messages)
+            codes.append(outcome.code if isinstance(outcome, Rejection) else None)
+        out = pdf.assign(field=fields, message=messages, code=codes)
         yield out[keep]
 
 
