@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -246,3 +247,31 @@ class VersionedFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
+
+
+_File = TypeVar("_File", bound=BaseModel)
+
+
+def load_model_file(path: str | Path, model: type[_File], error: type[LoadError], what: str
+                    ) -> tuple[_File, bytes, Located]:
+    """Read a deployment file (policy, units …) into ``model``: the file's bytes, the safe reader, file:line errors.
+
+    Args:
+        path: The file.
+        model: The pydantic model of its top level.
+        error: The error class to raise (a :class:`LoadError`).
+        what: What the file is, in the error message ("the policy file", "units file").
+
+    Returns:
+        The validated model, the raw bytes (for the receipt's hash) and the located YAML.
+    """
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {what}: {exc.strerror}", file=name) from None
+    src = read_yaml(raw, name, error)
+    try:
+        return model.model_validate(src.data), raw, src
+    except ValidationError as exc:
+        raise located_validation_error(exc, src, error=error) from None

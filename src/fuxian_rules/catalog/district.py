@@ -23,12 +23,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from fuxian_rules.catalog.loader import Catalog
 from fuxian_rules.errors import CatalogError, RunError
 from fuxian_rules.model.vocabulary import Unit
-from fuxian_rules.safe_yaml import located_validation_error, read_yaml
+from fuxian_rules.safe_yaml import load_model_file
 
 __all__ = ["DistrictUnits", "load_district_units", "restrict_areas"]
 
@@ -67,15 +67,7 @@ def load_district_units(path: str | Path, bundled: dict[str, Unit]) -> DistrictU
         CatalogError: the file is unreadable, not valid YAML, or a unit is invalid (with file:line).
     """
     file = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise CatalogError(f"cannot read units file: {exc.strerror}", file=file) from None
-    src = read_yaml(raw, file, CatalogError)
-    try:
-        spec = _DistrictFile.model_validate(src.data)
-    except ValidationError as exc:
-        raise located_validation_error(exc, src) from None
+    spec, raw, src = load_model_file(path, _DistrictFile, CatalogError, "units file")
     merged = dict(bundled)
     for code, u in spec.units.items():
         if code in bundled:

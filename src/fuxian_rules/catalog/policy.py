@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fuxian_rules.errors import PolicyError
 from fuxian_rules.model.rules import Period
-from fuxian_rules.safe_yaml import VersionedFile, located_validation_error, read_yaml
+from fuxian_rules.safe_yaml import VersionedFile, load_model_file
 
 __all__ = ["POLICY_PERIOD_KINDS", "Policy", "PolicyTerm", "load_policy"]
 
@@ -61,15 +61,7 @@ def load_policy(path: str | Path, *, is_default: bool = False, base: Policy | No
         PolicyError: the file is unreadable or invalid, naming file:line and the field.
     """
     name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise PolicyError(f"cannot read the policy file: {exc.strerror}", file=name) from None
-    src = read_yaml(raw, name, PolicyError)
-    try:
-        spec = _PolicyFile.model_validate(src.data)
-    except ValidationError as exc:
-        raise located_validation_error(exc, src, error=PolicyError) from None
+    spec, raw, src = load_model_file(path, _PolicyFile, PolicyError, "the policy file")
     terms = dict(base.terms) if base is not None else {}
     if base is not None:
         unknown = sorted(set(spec.terms) - set(base.terms))
