@@ -1083,7 +1083,7 @@ def bad_lines() -> tuple[Bad, ...]:
         Bad(_line(_with(id="a\u0000b")), "id", "control character"),
         Bad(_line(_with(type="case_moved")), "type", "unknown type", "bad"),
         Bad(_line(_data("crime_suspected", {})), "data.agency", "missing data field", "bad"),
-        Bad(_line(_data("crime_suspected", {"agency": "no_such_bureau"})), "data.agency", "unknown unit", "bad"),
+        Bad(_line(_data("crime_suspected", {"agency": "no such bureau!"})), "data.agency", "malformed unit code", "bad"),
         Bad(_line(_data("crime_suspected", {"agency": "health", "name": PII})), "data.name", "unknown data field",
             "bad"),
         Bad(_line(_data("transfer_decided", {"agency": "health", "approved": "yes"})), "data.approved",

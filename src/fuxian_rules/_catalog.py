@@ -29,7 +29,7 @@ from ._notice import NoticeIndex, normalise_text, parse_notice
 from ._policy import Policy, load_policy
 from ._vocab import LIST_KINDS, TypeSpec, Unit, located_validation_error, parse_units, parse_vocabulary
 from ._yamlsrc import Located, read_yaml
-from .errors import CatalogError
+from .errors import CatalogError, PolicyError
 
 __all__ = ["Catalog", "LoadedRule", "default_rules_dir", "load_catalog"]
 
@@ -142,10 +142,34 @@ def load_catalog(directory: str | Path | None = None, policy: str | Path | None 
     if not rules:
         raise CatalogError("the catalogue has no rules", file=str(root))
     _check_graph(rules)
+    rules, areas = _active_only(rules, areas, the_policy)
     digest.update(the_policy.sha256.encode())
     return Catalog(rules=rules, areas=areas, types=types, units=units, citations=citations,
                    instruments=instruments, notice=notice, policy=the_policy,
                    sha256=digest.hexdigest(), directory=str(root))
+
+
+def _active_only(rules: dict[str, LoadedRule], areas: dict[str, RuleFile], policy: Policy
+                 ) -> tuple[dict[str, LoadedRule], dict[str, RuleFile]]:
+    """Keep the rules of the clause areas the deployment has connected (policy ``active_areas``).
+
+    Raises:
+        PolicyError: the policy names an area no rule file defines.
+    """
+    if policy.active_areas is None:
+        return rules, areas
+    unknown = sorted(set(policy.active_areas) - set(areas))
+    if unknown:
+        raise PolicyError(f"unknown clause area {unknown[0]!r} in active_areas", file=policy.source,
+                          field="active_areas", hint=f"areas: {', '.join(sorted(areas))}")
+    keep = set(policy.active_areas)
+    kept = {rid: lr for rid, lr in rules.items() if lr.area in keep}
+    for rid, lr in kept.items():  # an escalation must not point into a switched-off area
+        for target in lr.spec.escalates_to:
+            if target not in kept:
+                raise PolicyError(f"area {lr.area!r} escalates to {target!r} in an area that is not active",
+                                  file=policy.source, field="active_areas")
+    return kept, {a: rf for a, rf in areas.items() if a in keep}
 
 
 def _parse_citations(src: Located) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -235,6 +259,13 @@ class _Checker:
         for key in ("closed_by", "cancelled_by"):
             for j, pat in enumerate(getattr(spec, key)):
                 self.check_pattern(pat, src, (*at, key, j), known)
+                _check_placement(self, pat, key, src, (*at, key, j))
+        for j, req in enumerate(trig.requires):
+            _check_placement(self, req, "requires", src, (*at, "trigger", "requires", j))
+        if h.each is not None and trig.event is not None and (
+                self.types[trig.event].fields.get(h.each) is None
+                or self.types[trig.event].fields[h.each].kind != "units"):
+            raise self.fail("`each` needs a list-of-units field of the trigger", src, (*at, "holder", "each"))
         p = spec.period
         if p is not None and p.policy is not None and p.policy not in self.policy.terms:
             raise self.fail(f"unknown policy term {p.policy!r}", src, (*at, "period", "policy"),
@@ -276,6 +307,14 @@ class _Checker:
             if match_against is not None and theirs not in match_against:
                 raise self.fail(f"the trigger has no field {theirs!r} to match", src, (*at, "match", mine),
                                 _suggest(theirs, match_against))
+
+
+def _check_placement(checker: _Checker, pat: EventPattern, key: str, src: Located,
+                     at: tuple[str | int, ...]) -> None:
+    """``order`` belongs to ``requires``, ``late_too`` to ``cancelled_by``, ``first_year_only`` to ``closed_by``."""
+    for name, allowed in (("order", "requires"), ("late_too", "cancelled_by"), ("first_year_only", "closed_by")):
+        if name in pat.model_fields_set and key != allowed:
+            raise checker.fail(f"`{name}` applies only to `{allowed}`", src, (*at, name))
 
 
 def _check_graph(rules: dict[str, LoadedRule]) -> None:

@@ -205,6 +205,7 @@ class Engine:
             calendar_years=list(self.calendar.known_years()),
             backend=self._backend.name,
             backend_note="; ".join(notes) or None,
+            active_areas=sorted(self.catalog.areas),
         )
 
     # ---- input --------------------------------------------------------------------------------
@@ -261,8 +262,8 @@ class Engine:
         """Evaluate input grouped by case, one case at a time, in constant memory per case.
 
         Yields ``(case_id, obligations, rejections)`` as each case ends (when the next case begins),
-        then the scheduled mechanism cases. Events of a case that reappears after its group ended are
-        rejected (the input was not grouped; use :meth:`evaluate`). Ids are remembered (as a hash of
+        then the scheduled mechanism cases. A case that reappears after its group ended stops the run with
+        :class:`RunError` (field ``case_id``): the results already yielded for it would be wrong. Ids are remembered (as a hash of
         their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
         version is rejected and the first one kept, since the first may already have been reported.
         """
@@ -291,9 +292,12 @@ class Engine:
                     yield flush()
                 current, buffer = None, []
                 if ev.case_id in finished:
-                    yield ev.case_id, [], [Rejection(line=line, id=ev.id, field="case_id", message=(
-                        "input is not grouped by case: this case already ended; evaluate the file as a batch"))]
-                    continue
+                    # What was already yielded for that case lacked this event: its statuses cannot be trusted
+                    # (mostly false "overdue"), so the run stops instead of printing more of them.
+                    where = f"line {line}" if line is not None else f"event {ev.id!r}"
+                    raise RunError(f"input is not grouped by case: at {where} a case reappears after other "
+                                   "cases; results printed so far are incomplete. Sort the input by case_id, "
+                                   "or evaluate it as a batch (without --stream)", field="case_id")
                 current = ev.case_id
             buffer.append(ev)
         if current is not None:

@@ -49,7 +49,8 @@ class _PolicyFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
-    terms: dict[str, PolicyTerm]
+    terms: dict[str, PolicyTerm] = Field(default_factory=dict)
+    active_areas: list[str] | None = Field(default=None, min_length=1)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Policy:
     source: str
     sha256: str
     is_default: bool
+    #: The clause areas (rule files' ``area``) this deployment has connected; None means all. A domain whose
+    #: events never reach the engine must not show its yearly or standing duties as overdue.
+    active_areas: tuple[str, ...] | None = None
 
 
 def load_policy(path: str | Path, *, is_default: bool = False, base: Policy | None = None) -> Policy:
@@ -98,4 +102,5 @@ def load_policy(path: str | Path, *, is_default: bool = False, base: Policy | No
             )
     terms.update(spec.terms)
     digest = hashlib.sha256(raw if base is None else base.sha256.encode() + raw).hexdigest()
-    return Policy(terms=terms, source=name, sha256=digest, is_default=is_default)
+    areas = tuple(spec.active_areas) if spec.active_areas is not None else (base.active_areas if base else None)
+    return Policy(terms=terms, source=name, sha256=digest, is_default=is_default, active_areas=areas)

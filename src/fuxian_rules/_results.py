@@ -69,6 +69,8 @@ class Receipt(BaseModel):
     calendar_years: list[int]
     backend: str
     backend_note: str | None = None
+    #: The clause areas whose rules were evaluated (all, unless the deployment policy names ``active_areas``).
+    active_areas: list[str] = Field(default_factory=list)
 
 
 class Result(BaseModel):

@@ -46,6 +46,7 @@ class _Instance:
     status: Status = "open"
     closed_by: Event | None = None
     cancelled_by: Event | None = None
+    cancel_late: Event | None = None
     breach: datetime | None = None
     holder: str = "unknown"
     status_note: str = ""
@@ -53,6 +54,38 @@ class _Instance:
 
 def _not_before(ev: Event, ref: Event) -> bool:
     return ev.occurred_at >= ref.occurred_at or ev.day == ref.day
+
+
+def _matches(mine: Any, theirs: Any) -> bool:
+    """A closing event's field matches the instance's: equal, or (a list of units) containing it."""
+    if mine is None:
+        return False
+    if isinstance(mine, list) and not isinstance(theirs, list):
+        return theirs in mine
+    return bool(mine == theirs)
+
+
+def _one_per_unit(insts: list[_Instance], field: str) -> list[_Instance]:
+    """Split each instance into one per unit its list field names (``holder: {field: …, each: true}``)."""
+    out = []
+    for inst in insts:
+        units = inst.context.get(field)
+        for unit in sorted(set(units)) if isinstance(units, list) else []:
+            ctx = dict(inst.context)
+            ctx[field] = unit
+            out.append(_Instance(inst.rule, inst.case_id, inst.anchor, list(inst.trigger_ids), ctx, inst.start,
+                                 inst.start_day, inst.date_only, inst.origin, inst.year))
+    return out
+
+
+def _in_order(anchor: Event, partner: Event, order: str) -> bool:
+    """Whether a required event stands in the pattern's ``order`` to the trigger (see EventPattern.order)."""
+    unclear = anchor.day == partner.day and (anchor.date_only or partner.date_only)
+    if order == "before":
+        return partner.day < anchor.day if unclear else partner.occurred_at < anchor.occurred_at
+    if order == "same_day_unclear":
+        return unclear
+    return _not_before(anchor, partner)
 
 
 def _year_of(ev: Event) -> int:
@@ -119,7 +152,7 @@ class CaseEvaluator:
                 slots = partners[ids[0]] = [{} for _ in range(width)]
             anchor = events[ids[0]]
             for k, pid in enumerate(ids[1:]):
-                if _not_before(anchor, events[pid]):
+                if _in_order(anchor, events[pid], spec.trigger.requires[k].order):
                     slots[k][pid] = events[pid]
         out = []
         for aid, slots in partners.items():
@@ -209,12 +242,15 @@ class CaseEvaluator:
                 if fid in inst.trigger_ids:
                     continue
                 if inst.year is not None:
-                    if _year_of(ev) != inst.year:
+                    if getattr(pat, "first_year_only", False):
+                        if inst.anchor is None or inst.year != inst.anchor.day.year or ev.day.year != inst.year:
+                            continue
+                    elif _year_of(ev) != inst.year:
                         continue
                 elif inst.anchor is not None and pat.after_trigger and not _not_before(ev, inst.anchor):
                     continue
-                if pat.match and any(ev.data.get(mine) is None or ev.data.get(mine) != inst.context.get(theirs)
-                                     for mine, theirs in pat.match.items()):
+                if pat.match and not all(_matches(ev.data.get(mine), inst.context.get(theirs))
+                                         for mine, theirs in pat.match.items()):
                     continue
                 best = ev
                 break
@@ -234,6 +270,11 @@ class CaseEvaluator:
         spec, due = inst.rule.spec, inst.due
         close, cancel = inst.closed_by, inst.cancelled_by
         end = due.end if due is not None else None
+        late = inst.cancel_late
+        if late is not None and (close is None or (late.occurred_at, late.id) <= (close.occurred_at, close.id)):
+            inst.status, inst.closed_by, inst.cancelled_by = "cancelled", None, late
+            inst.status_note = f"事件 {late.id}（{_stamp(late)}）使本规则的前提不再成立，本规则不再适用（无论该事件是否晚于期限）"
+            return
         if cancel is not None and (close is None or (cancel.occurred_at, cancel.id) <= (close.occurred_at, close.id)) \
                 and self._on_time(cancel, due):
             inst.status, inst.closed_by = "cancelled", None
@@ -300,6 +341,8 @@ class CaseEvaluator:
             spec = cr.spec
             if spec.trigger.event is not None:
                 insts = self._event_instances(cr, case_id, acts, by_id)
+                if spec.holder.each is not None:
+                    insts = _one_per_unit(insts, spec.holder.each)
             elif spec.trigger.schedule is not None:
                 insts = self._scheduled_instances(cr, case_id, at, acts, by_id)
             else:
@@ -309,6 +352,9 @@ class CaseEvaluator:
                 inst.due = self._due(inst, done)
                 inst.closed_by = self._first(inst, cr.closes, spec.closed_by, acts, by_id)
                 inst.cancelled_by = self._first(inst, cr.cancels, spec.cancelled_by, acts, by_id)
+                if any(p.late_too for p in spec.cancelled_by):
+                    late = [(m, p) for m, p in zip(cr.cancels, spec.cancelled_by, strict=True) if p.late_too]
+                    inst.cancel_late = self._first(inst, [m for m, _ in late], [p for _, p in late], acts, by_id)
                 self._decide(inst, at)
                 if inst.breach is not None and inst.breach < at:
                     for target in spec.escalates_to:
@@ -385,6 +431,13 @@ class CaseEvaluator:
         else:
             trigger = f"触发：{inst.origin}，依本规则升级"
         due = inst.due.line if inst.due is not None else "期限：来源未规定期限，亦无部署政策适用，不设届满日"
+        if spec.holder.each is not None:
+            unit = str(inst.context.get(spec.holder.each, ""))
+            trigger += f"\n所涉单位：{self._unit_name(unit)}［{unit}］（本项只就该单位核查）"
+        kind_field = self.catalog.types[inst.anchor.type].fields.get("unit_kind") if inst.anchor else None
+        if kind_field is not None and inst.holder not in self.catalog.units and not inst.context.get("unit_kind"):
+            trigger += ("\n注意：义务人不在单位名录中，事件也未载明单位类别（unit_kind），本系统未核实其是否属于"
+                        "密切接触未成年人的单位；结果以事件所述为准")
         return (f"{self._head[spec.id]}\n{trigger}\n"
                 f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{self._role[spec.id]}\n{due}\n"
                 f"状态：{_STATUS_ZH[inst.status]}。{inst.status_note}{self._tail[spec.id]}")
