@@ -77,7 +77,7 @@ def _print_result(result: Result, fmt: str, out: TextIO) -> None:
     out.write(f"\nreceipt: fuxian_rules {rc.library_version}, backend {rc.backend}, "
               f"catalogue {rc.catalog_sha256[:12]}, "
               f"policy {rc.policy_sha256[:12]} ({rc.policy_source}), calendar years "
-              f"{rc.calendar_years[0]}–{rc.calendar_years[-1]}\n")
+              f"{rc.calendar_years[0]}–{rc.calendar_years[-1]}, areas {', '.join(rc.active_areas)}\n")
     if rc.backend_note:
         out.write(f"note: {rc.backend_note}\n")
 
