@@ -253,6 +253,9 @@ class _Checker:
             raise self.fail(f"unknown unit {h.unit!r}", src, (*at, "holder", "unit"), _suggest(h.unit, self.units))
         if h.default is not None and h.default not in self.units:
             raise self.fail(f"unknown unit {h.default!r}", src, (*at, "holder", "default"))
+        for kind, code in (h.map or {}).items():
+            if code not in self.units:
+                raise self.fail(f"unknown unit {code!r}", src, (*at, "holder", "map", kind), _suggest(code, self.units))
         if h.field is not None and known is not None and h.field not in known:
             raise self.fail(f"the trigger has no field {h.field!r} to take the holder from", src,
                             (*at, "holder", "field"), _suggest(h.field, known))

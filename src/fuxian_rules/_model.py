@@ -126,6 +126,9 @@ class Holder(_Strict):
     #: A list-of-units field of the trigger: one instance per unit listed (one duty per department named),
     #: each closed only by an act that names that unit (``match: {to: <this field>}``).
     each: str | None = None
+    #: With ``field``: the field's value is a kind (``unit_kind``), mapped here to the unit that holds the
+    #: duty (the department supervising that kind of unit); an unmapped or unknown kind gives ``default``.
+    map: dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> Holder:
@@ -133,6 +136,8 @@ class Holder(_Strict):
             raise ValueError("a holder is exactly one of `unit` or `field`")
         if self.default is not None and self.field is None:
             raise ValueError("`default` applies only to a `field` holder")
+        if self.map is not None and self.field is None:
+            raise ValueError("`map` applies only to a `field` holder")
         return self
 
 

@@ -383,6 +383,8 @@ class CaseEvaluator:
         if h.unit is not None:
             return h.unit
         value = inst.context.get(h.field or "")
+        if h.map is not None:
+            return h.map.get(value, h.default or "unknown") if isinstance(value, str) else (h.default or "unknown")
         if isinstance(value, str) and value:
             return value
         return h.default or "unknown"
@@ -434,6 +436,8 @@ class CaseEvaluator:
         if spec.holder.each is not None:
             unit = str(inst.context.get(spec.holder.each, ""))
             trigger += f"\n所涉单位：{self._unit_name(unit)}［{unit}］（本项只就该单位核查）"
+        if spec.holder.map is not None and not inst.context.get(spec.holder.field or ""):
+            trigger += "\n注意：事件未载明单位类别（unit_kind），无法确定按职责分工负责督促的部门；请补充单位类别"
         kind_field = self.catalog.types[inst.anchor.type].fields.get("unit_kind") if inst.anchor else None
         if kind_field is not None and inst.holder not in self.catalog.units and not inst.context.get("unit_kind"):
             trigger += ("\n注意：义务人不在单位名录中，事件也未载明单位类别（unit_kind），本系统未核实其是否属于"
