@@ -1482,8 +1482,9 @@ def aid_cases(draw: DrawFn, case_id: str = "aid:1") -> AreaCase:
                        "occurred_at": stamp(at + timedelta(days=draw(st.integers(0, 60))), fmt), "data": d})
     referral = None
     if needs and draw(st.booleans()):
+        to = draw(st.lists(st.sampled_from(needs), min_size=1, unique=True))  # some, or all, of the departments
         referral = {"id": f"{case_id}.r", "type": "social_aid_referral_sent", "case_id": case_id,
-                    "occurred_at": stamp(at + timedelta(days=draw(st.integers(0, 60))), fmt), "data": {"to": needs}}
+                    "occurred_at": stamp(at + timedelta(days=draw(st.integers(0, 60))), fmt), "data": {"to": to}}
         events.append(referral)
     return AreaCase(case_id, events, [], {"assessment": data, "decision": decision, "referral": referral})
 
@@ -1513,7 +1514,8 @@ def clue_cases(draw: DrawFn, case_id: str = "clue:1") -> AreaCase:
         to = b.pick(("procuratorate", "service_12309"))
         push_data = {"clue_id": clue_id, "from": "hotline_12345", "to": to}
         if harms:
-            d = b.duty("clues.hotline-push", got, holder="hotline_12345", period=policy_period(SYNCHRONOUSLY),
+            d = b.duty("clues.hotline-push", got, holder="hotline_12345",  # 24/7: hour-based (issue 10)
+                       period=policy_period("synchronously_hotline"),
                        closers=[M.of("clue_pushed", match={"clue_id": "clue_id"})])
             pushed = b.close(d, "clue_pushed", push_data, max_late_days=10)
         else:
@@ -1528,17 +1530,16 @@ def clue_cases(draw: DrawFn, case_id: str = "clue:1") -> AreaCase:
         d = b.duty("clues.procuratorate-push", got, holder="service_12309", period=policy_period(SYNCHRONOUSLY),
                    closers=[M.of("clue_pushed", match={"clue_id": "clue_id", "to": "concerns_unit"})])
         feedback = [M.of("clue_feedback_sent", match={"clue_id": "clue_id", "from": "to"})]
-        if b.flag():  # pushed to the wrong department first: it does not discharge the push, and owes feedback
+        if b.flag():  # pushed to the wrong department first: no discharge, and no duty on that department
             wrong = next(u for u in CLUE_DEPARTMENTS if u != dept)
-            stray = b.emit("clue_pushed", {"clue_id": clue_id, "from": "service_12309", "to": wrong}, max_gap_days=0)
-            d2 = b.duty("clues.department-feedback", stray, holder=wrong, period=policy_period(PROMPTLY),
-                        closers=feedback)
-            b.close(d2, "clue_feedback_sent", {"clue_id": clue_id, "from": wrong, "to": "service_12309"})
+            b.emit("clue_pushed", {"clue_id": clue_id, "from": "service_12309", "to": wrong}, max_gap_days=0)
+            if b.flag():
+                b.emit("clue_feedback_sent", {"clue_id": clue_id, "from": wrong, "to": "service_12309"})
         pushed = b.close(d, "clue_pushed", {"clue_id": clue_id, "from": "service_12309", "to": dept},
                          max_late_days=10)
         if pushed is not None:
             d = b.duty("clues.department-feedback", pushed, holder=dept, period=policy_period(PROMPTLY),
-                       closers=feedback)
+                       closers=feedback, partners=[got])
             b.close(d, "clue_feedback_sent", {"clue_id": clue_id, "from": dept, "to": "service_12309"})
     else:
         what = b.pick(("data", "case_file"))
@@ -1546,8 +1547,10 @@ def clue_cases(draw: DrawFn, case_id: str = "clue:1") -> AreaCase:
         req = b.emit("data_request_made", {"request_id": f"R-{clue_id}", "to": to, "kind": what},
                      actor="procuratorate")
         rule = "clues.data-request" if what == "data" else "clues.case-file-request"
-        d = b.duty(rule, req, holder=to, period=policy_period(PROMPTLY),
-                   closers=[M.of("data_request_fulfilled", match={"request_id": "request_id"})])
+        answered = [M.of("data_request_fulfilled", match={"request_id": "request_id"})]
+        d = b.duty(rule, req, holder=to, period=None, closers=answered)  # 积极配合: no limit, never overdue
+        b.duty("clues.data-request-reminder", req, holder=to, period=policy_period("cooperation_reminder"),
+               closers=answered, modality="permission")
         b.close(d, "data_request_fulfilled", {"request_id": f"R-{clue_id}"})
     return AreaCase(case_id, b.events, b.duties, {"kind": kind})
 
@@ -1578,9 +1581,10 @@ def joint_meetings(draw: DrawFn, first_year: int = 2024, last_year: int = 2027) 
 
 
 def counts_as_plenary(ev: dict[str, Any]) -> bool:
-    """二(三)2: a plenary meeting chaired by the convener, or by a deputy the convener entrusted."""
+    """二(三)2: a plenary meeting chaired by the convener, or by a deputy the convener entrusted; a record that
+    omits ``entrusted`` counts too (the missing fact is the office's to verify, not a breach — issue 10)."""
     d = data_of(ev)
-    return bool(d.get("plenary")) and (d["chair"] == "convener" or bool(d.get("entrusted")))
+    return bool(d.get("plenary")) and (d["chair"] == "convener" or d.get("entrusted") is not False)
 
 
 @st.composite
