@@ -164,7 +164,7 @@ def _active_only(rules: dict[str, LoadedRule], areas: dict[str, RuleFile], polic
                           field="active_areas", hint=f"areas: {', '.join(sorted(areas))}")
     keep = set(policy.active_areas)
     kept = {rid: lr for rid, lr in rules.items() if lr.area in keep}
-    for rid, lr in kept.items():  # an escalation must not point into a switched-off area
+    for lr in kept.values():  # an escalation must not point into a switched-off area
         for target in lr.spec.escalates_to:
             if target not in kept:
                 raise PolicyError(f"area {lr.area!r} escalates to {target!r} in an area that is not active",

@@ -263,8 +263,8 @@ class Engine:
 
         Yields ``(case_id, obligations, rejections)`` as each case ends (when the next case begins),
         then the scheduled mechanism cases. A case that reappears after its group ended stops the run with
-        :class:`RunError` (field ``case_id``): the results already yielded for it would be wrong. Ids are remembered (as a hash of
-        their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
+        :class:`RunError` (field ``case_id``): the results already yielded for it would be wrong. Ids are
+        remembered (as a hash of their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
         version is rejected and the first one kept, since the first may already have been reported.
         """
         at = parse_as_of(as_of)

@@ -89,7 +89,7 @@ def test_a_check_after_the_hire_is_late_not_knowing(engine: Engine, day: date) -
     assert "minors.no-hire-with-record" not in rules and rules["minors.hire-record-review"] == "advisory"
 
 
-@pytest.mark.parametrize("typ,data", [
+@pytest.mark.parametrize(("typ", "data"), [
     ("background_check_done", {"unit": "hj-kg-3", "person_id": "p", "has_record": False}),
     ("harm_reported", {"unit": "hj-kg-3", "to": "public_security"}),
     ("case_transferred", {"agency": "hj-street-office-2"}),
