@@ -131,7 +131,7 @@ def _count_lines(path: str) -> int:
 def run_mode(mode: str, path: str) -> dict[str, Any]:
     """Run one mode in this process and return its figures (called in a child process)."""
     from fuxian_rules import Engine
-    from fuxian_rules._events import read_jsonl
+    from fuxian_rules.model.events import read_jsonl
 
     backend = "reference" if mode in ("floor", "reference") else "durable_rules"
     engine = Engine(backend=backend)
@@ -161,7 +161,7 @@ def latency(backend: str, repeats: int) -> dict[str, float]:
     dates computed from an instant are never shared; day-based ones are, as in a running service).
     """
     from fuxian_rules import Engine
-    from fuxian_rules._engine import parse_as_of
+    from fuxian_rules.engine.engine import parse_as_of
 
     engine = Engine(backend=backend)
     base = twenty_event_case()
@@ -195,10 +195,10 @@ def stages(path: str) -> dict[str, float]:
     import durable_rules_engine as native
 
     from fuxian_rules import Engine
-    from fuxian_rules._compiler import flatten
-    from fuxian_rules._durable import _SENTINEL_FACT, _SID
-    from fuxian_rules._engine import parse_as_of
-    from fuxian_rules._events import Event, read_jsonl
+    from fuxian_rules.engine.backends.compiler import flatten
+    from fuxian_rules.engine.backends.durable import _SENTINEL_FACT, _SID
+    from fuxian_rules.engine.engine import parse_as_of
+    from fuxian_rules.model.events import Event, read_jsonl
 
     engine = Engine(backend="durable_rules")
     backend: Any = engine._backend

@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "src") not in sys.path:  # works without `pip install -e .`
-    sys.path.insert(0, str(ROOT / "src"))
+for _path in (ROOT / "src", ROOT):  # the package without `pip install -e .`, and tools/ of the checkout
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-from fuxian_rules._docs import generate  # noqa: E402
+from tools.docs import generate  # noqa: E402
 
 GRAM = 8  # longest Chinese query searched as one exact phrase (longer ones are split by Material)
 PAD = "龥"  # pads the last terms of a section to GRAM characters; a word character for lunr's trimmer

@@ -7,7 +7,7 @@ Profiles (select with ``HYPOTHESIS_PROFILE``):
   per-test budgets), for a nightly or pre-release run.
 
 Engine properties have no deadline: an evaluation's time depends on the history, not on a regression.
-The scenario files beside the rules (``rules/*.scenarios.yaml``) are collected by ``scenarios_plugin`` (see pyproject.toml).
+The scenario files beside the rules (``rules/*.scenarios.yaml``) are collected by ``fuxian_rules.testing.plugin`` (see pyproject.toml).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """One engine per module and backend; modules needing one backend define their own ``engine``."""
     if request.param == "durable_rules":
-        durable = pytest.importorskip("fuxian_rules._durable")
+        durable = pytest.importorskip("fuxian_rules.engine.backends.durable")
         ok, why = durable.durable_available()
         if not ok:
             pytest.skip(why)
@@ -57,7 +57,7 @@ def reference_engine() -> Iterator[Engine]:
 @pytest.fixture(scope="module")
 def durable_engine() -> Iterator[Engine]:
     """The durable_rules backend, for the differential properties; skipped where it cannot run."""
-    durable = pytest.importorskip("fuxian_rules._durable")
+    durable = pytest.importorskip("fuxian_rules.engine.backends.durable")
     ok, why = durable.durable_available()
     if not ok:
         pytest.skip(f"durable_rules backend not available here: {why}")

@@ -25,7 +25,7 @@ Adding another clause area (minors, aid, clues, mechanism): add a section to par
 events raise (the oracle test compares complete sets for each area that has flows), and register the
 area's escalations with :func:`register_escalation`. Every generic property (oracle agreement, order
 independence, duplicates, ``as_of`` monotonicity, durable ≡ reference, hostile batches …) then covers
-the new flows without further changes; a ``tests/test_spec_<area>.py`` adds the area's clause laws.
+the new flows without further changes; a ``tests/spec/test_spec_<area>.py`` adds the area's clause laws.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import chinese_calendar
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from fuxian_rules._policy import load_policy
+from fuxian_rules.catalog.policy import load_policy
 
 __all__ = [
     "CST",
@@ -1347,7 +1347,7 @@ def examples(n: int) -> int:
 #
 # These generators are not registered in :data:`FLOWS` (the generic oracle properties compare complete
 # result sets per area, and the yearly duties of these areas need no trigger event): each
-# ``tests/test_spec_<area>.py`` states its own laws over them. Where a duty's closing act must come after
+# ``tests/spec/test_spec_<area>.py`` states its own laws over them. Where a duty's closing act must come after
 # its trigger, the generators declare :class:`Duty` objects so that :func:`expect` is the oracle.
 
 

@@ -21,6 +21,7 @@ DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, 
 
 
 def cn_number(text: str) -> int:
+    """Turn a Chinese article number (二十一) into an int, as the reference text writes them."""
     total, section, num = 0, 0, 0
     units = {"十": 10, "百": 100, "千": 1000}
     for ch in text:
@@ -33,7 +34,9 @@ def cn_number(text: str) -> int:
 
 
 def main(path: str) -> None:
-    lines = open(path, encoding="utf-8").read().splitlines()
+    """Print the citations YAML for the verified reference file at ``path``."""
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
     articles: dict[str, list[str]] = {}
     current = None
     for no, line in enumerate(lines, start=1):

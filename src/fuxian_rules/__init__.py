@@ -5,16 +5,20 @@ and whether it is open, fulfilled, overdue or violated, each with the reasoning 
 
     from fuxian_rules import Engine
     result = Engine().evaluate(events, as_of="2024-12-31")
+
+This module is the flat public facade over the layered subpackages (``model``, ``catalog``,
+``calendar``, ``engine``, ``cli``, ``testing``); every object exported here reports
+``__module__ == "fuxian_rules"``, so the public path is the one users see in reprs and docs. It never
+imports an optional extra.
 """
 
 from __future__ import annotations
 
-from ._calendar import DueDate, LegalCalendar
-from ._catalog import Catalog, load_catalog
-from ._engine import CaseResult, Engine, Ingestion, event_digest, parse_as_of
-from ._events import Event, Rejection
-from ._results import Obligation, Receipt, Result
-from .errors import (
+from fuxian_rules.calendar.legal import DueDate, LegalCalendar
+from fuxian_rules.catalog.loader import Catalog, load_catalog
+from fuxian_rules.engine.engine import CaseResult, Engine, parse_as_of
+from fuxian_rules.engine.ingestion import Ingestion, event_digest
+from fuxian_rules.errors import (
     BackendError,
     CalendarError,
     CatalogError,
@@ -24,8 +28,11 @@ from .errors import (
     PolicyError,
     RunError,
 )
+from fuxian_rules.model.events import Event, Rejection
+from fuxian_rules.model.results import Obligation, Receipt, Result
+from fuxian_rules.model.version import library_version as _library_version
 
-__version__ = "0.1.0"
+__version__ = _library_version()
 
 __all__ = [
     "BackendError",
@@ -52,3 +59,9 @@ __all__ = [
     "load_catalog",
     "parse_as_of",
 ]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if hasattr(_obj, "__module__") and not isinstance(_obj, str):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fuxian_rules import Engine
-from scenarios_plugin import Scenario, load_scenarios, run_scenario
+from fuxian_rules.testing.plugin import Scenario, load_scenarios, run_scenario
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 FILES = sorted(RULES.glob("*.scenarios.yaml"))

@@ -1,0 +1,1 @@
+"""The engine: ingestion, per-case evaluation, instances, due dates, statuses and explanations."""

@@ -1,0 +1,1 @@
+"""Matching backends and what they execute: the compiled IR, the reference evaluator and durable_rules."""

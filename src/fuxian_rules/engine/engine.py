@@ -1,0 +1,346 @@
+"""The engine: events in, obligations out, one case at a time.
+
+Data flows one way: events are validated (:mod:`fuxian_rules.model.events`), the catalogue is loaded
+(:mod:`fuxian_rules.catalog.loader`) and compiled (:mod:`fuxian_rules.engine.backends.compiler`), a backend
+matches each case's facts (:mod:`fuxian_rules.engine.backends.durable` or
+:mod:`fuxian_rules.engine.backends.reference`), and then — in event time, in our own code — instances are
+built, due dates computed (:mod:`fuxian_rules.calendar.legal`) and statuses decided
+(:mod:`fuxian_rules.engine.status`).
+
+Determinism: events are de-duplicated by id and sorted by (instant, id) before anything else, cases are
+evaluated in sorted order, and results are sorted; so the same events in any order give the same result.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from fuxian_rules.calendar.legal import LegalCalendar
+from fuxian_rules.catalog.loader import Catalog, load_catalog
+from fuxian_rules.engine.backends.compiler import CompiledCatalog, compile_catalog, flatten
+from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher
+from fuxian_rules.engine.backends.reference import ReferenceBackend
+from fuxian_rules.engine.explanations import Explainer
+from fuxian_rules.engine.explanations import why as explain_why
+from fuxian_rules.engine.ingestion import Ingestion
+from fuxian_rules.engine.status import CaseEvaluator
+from fuxian_rules.errors import BackendError, RunError
+from fuxian_rules.model.events import Event, EventReader, Rejection, read_jsonl
+from fuxian_rules.model.results import Obligation, Receipt, Result
+from fuxian_rules.model.time import EARLIEST, LATEST, end_of_day
+from fuxian_rules.model.version import library_version
+
+__all__ = ["Backend", "CaseResult", "Engine", "parse_as_of"]
+
+
+class Backend(Protocol):
+    """What a matching backend provides (see :mod:`fuxian_rules.engine.backends.ir` for the semantics)."""
+
+    name: str
+
+    def load(self, matchers: Sequence[Matcher]) -> None:
+        """Compile the matchers once, before any case is matched."""
+
+    def match(self, facts: Sequence[Fact], matcher_ids: Iterable[str]) -> set[Activation]:
+        """Return every activation of the given matchers over the facts of one case."""
+
+    def close(self) -> None:
+        """Release what the backend holds (native sessions, threads)."""
+
+
+def parse_as_of(value: str | date | datetime) -> datetime:
+    """Turn ``as_of`` into an instant; a bare date is the end of that day in CST (contract §2).
+
+    Raises:
+        RunError: the value is not an ISO date or an offset-aware datetime.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise RunError("as_of must carry a UTC offset", field="as_of", hint="e.g. 2024-12-31T18:00:00+08:00")
+        if not EARLIEST <= value <= LATEST:
+            raise RunError("as_of is outside the supported years 1900–2999", field="as_of", hint="e.g. 2024-12-31")
+        return value
+    if isinstance(value, date):
+        if not EARLIEST.date() <= value < LATEST.date():
+            raise RunError("as_of is outside the supported years 1900–2999", field="as_of", hint="e.g. 2024-12-31")
+        return end_of_day(value)
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return parse_as_of(date.fromisoformat(text))
+        return parse_as_of(datetime.fromisoformat(text))
+    except ValueError:
+        raise RunError(f"as_of {text[:40]!r} is not an ISO date or datetime", field="as_of",
+                       hint="e.g. 2024-12-31") from None
+
+
+def _known_at(ev: Event, at: datetime) -> bool:
+    """Whether an event had happened by ``at``; a bare-date event only once its day has begun."""
+    return ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only)
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One case's evaluation: its obligations, and a note when the backend fell back (for the receipt)."""
+
+    case_id: str
+    obligations: list[Obligation]
+    note: str | None = None
+
+
+def _make_backend(name: str) -> tuple[Backend, str | None]:
+    if name == "reference":
+        return ReferenceBackend(), None
+    from fuxian_rules.engine.backends.durable import DurableBackend, durable_available
+
+    ok, why = durable_available()
+    if ok:
+        return DurableBackend(), None
+    if name == "durable_rules":
+        raise RunError(f"the durable_rules backend is not available: {why}",
+                       hint="install durable-rules (needs a C compiler), or use backend='reference'")
+    return ReferenceBackend(), f"durable_rules unavailable ({why}); used the reference evaluator"
+
+
+class Engine:
+    """Evaluate event histories against the rule catalogue.
+
+    Args:
+        rules: A catalogue folder (default: the bundled ``rules/``).
+        policy: A deployment policy file overriding terms of ``rules/policy.yaml``.
+        calendars: Official holiday schedules for years the calendar package does not cover.
+        backend: ``"auto"`` (durable_rules, or the reference evaluator where it cannot be installed),
+            ``"durable_rules"`` or ``"reference"``.
+
+    Raises:
+        LoadError: a rule, policy or calendar file is invalid (with file:line and field).
+    """
+
+    def __init__(
+        self,
+        rules: str | Path | None = None,
+        *,
+        policy: str | Path | None = None,
+        calendars: Sequence[str | Path] = (),
+        backend: str = "auto",
+    ) -> None:
+        if backend not in ("auto", "durable_rules", "reference"):
+            raise RunError(f"unknown backend {backend!r}", field="backend",
+                           hint="use 'auto', 'durable_rules' or 'reference'")
+        self.catalog: Catalog = load_catalog(rules, policy)
+        self.calendar = LegalCalendar(calendars)
+        self.compiled: CompiledCatalog = compile_catalog(self.catalog)
+        self.reader = EventReader(self.catalog.types, self.catalog.units)
+        self._backend, self._backend_note = _make_backend(backend)
+        try:
+            self._backend.load(self.compiled.matchers)
+        except BackendError as exc:
+            if backend != "auto":
+                raise
+            # A catalogue beyond durable_rules' compile-time caps still gets evaluated, and says how.
+            self._backend.close()
+            self._backend = ReferenceBackend()
+            self._backend.load(self.compiled.matchers)
+            self._backend_note = (f"durable_rules cannot load this catalogue ({exc.message}); "
+                                  "used the reference evaluator")
+        self._fallback = ReferenceBackend()
+        self._fallback.load(self.compiled.matchers)
+        self._lock = threading.Lock()
+        self._evaluator = CaseEvaluator(self.compiled, self.calendar)
+        self._explainer = Explainer(self.compiled)
+
+    @property
+    def backend_name(self) -> str:
+        """The backend actually in use."""
+        return self._backend.name
+
+    def receipt(self, note: str | None = None) -> Receipt:
+        """The receipt every result carries."""
+        notes = [n for n in (self._backend_note, note) if n]
+        return Receipt(
+            library_version=library_version(),
+            catalog_sha256=self.catalog.sha256,
+            policy_sha256=self.catalog.policy.sha256,
+            policy_source="default" if self.catalog.policy.is_default else self.catalog.policy.source,
+            calendar=self.calendar.fingerprint(),
+            calendar_years=list(self.calendar.known_years()),
+            backend=self._backend.name,
+            backend_note="; ".join(notes) or None,
+            active_areas=sorted(self.catalog.areas),
+        )
+
+    # ---- input --------------------------------------------------------------------------------
+    def ingestion(self) -> Ingestion:
+        """A fresh :class:`Ingestion`: the one de-duplication rule, with its own memory of ids."""
+        return Ingestion(self.reader)
+
+    def validate(self, events: Iterable[Any]) -> tuple[list[Event], list[Rejection]]:
+        """Validate events (dicts, :class:`Event`, or ``(line, obj)`` pairs) under the one ingestion rule.
+
+        Returns the accepted events sorted by (instant, id) and the rejections sorted by line. See
+        :class:`Ingestion` for the rule (first version of an id wins; a later, different one is rejected).
+        """
+        ingestion = self.ingestion()
+        good: list[Event] = []
+        rejected: list[Rejection] = []
+        for item in events:
+            line, raw = item if isinstance(item, tuple) else (None, item)
+            outcome = ingestion.offer(raw, line)
+            if isinstance(outcome, Rejection):
+                rejected.append(outcome)
+            elif outcome is not None:
+                good.append(outcome)
+        rejected.sort(key=lambda r: (r.line is None, r.line or 0, r.id or "", r.message))
+        return sorted(good, key=lambda e: (e.occurred_at, e.id)), rejected
+
+    # ---- evaluation ---------------------------------------------------------------------------
+    def evaluate(self, events: Iterable[Any], as_of: str | date | datetime) -> Result:
+        """Evaluate events as of an instant and return every obligation, rejection and the receipt.
+
+        Args:
+            events: Dicts shaped like contract §1, :class:`Event` objects, or ``(line, obj)`` pairs.
+            as_of: An instant, or a date (meaning the end of that day, CST). Events after it are
+                ignored: the result is what was knowable then.
+        """
+        at = parse_as_of(as_of)
+        good, rejected = self.validate(events)
+        by_case: dict[str, list[Event]] = defaultdict(list)
+        for ev in good:
+            if _known_at(ev, at):
+                by_case[ev.case_id].append(ev)
+        obligations: list[Obligation] = []
+        notes: set[str] = set()
+        for case_id in sorted(set(by_case) | set(self.scheduled_case_ids(at))):
+            case = self.evaluate_case(by_case.get(case_id, []), at, case_id=case_id)
+            obligations.extend(case.obligations)
+            if case.note:
+                notes.add(case.note)
+        return Result(as_of=at.isoformat(), obligations=obligations, rejected=rejected,
+                      receipt=self.receipt("; ".join(sorted(notes)) or None))
+
+    def evaluate_stream(self, events: Iterable[Any], as_of: str | date | datetime
+                        ) -> Iterator[tuple[str, list[Obligation], list[Rejection]]]:
+        """Evaluate input grouped by case, one case at a time, in constant memory per case.
+
+        Yields ``(case_id, obligations, rejections)`` as each case ends (when the next case begins),
+        then the scheduled mechanism cases. A case that reappears after its group ended stops the run with
+        :class:`RunError` (field ``case_id``): the results already yielded for it would be wrong. Ids are
+        remembered (as a hash of their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
+        version is rejected and the first one kept, since the first may already have been reported.
+        """
+        at = parse_as_of(as_of)
+        ingestion = self.ingestion()
+        finished: set[str] = set()
+        current: str | None = None
+        buffer: list[Event] = []
+
+        def flush() -> tuple[str, list[Obligation], list[Rejection]]:
+            assert current is not None
+            finished.add(current)
+            return current, self.evaluate_case(buffer, at, case_id=current).obligations, []
+
+        for item in events:
+            line, raw = item if isinstance(item, tuple) else (None, item)
+            outcome = ingestion.offer(raw, line)
+            if outcome is None:
+                continue
+            if isinstance(outcome, Rejection):
+                yield "", [], [outcome]
+                continue
+            ev = outcome
+            if ev.case_id != current:
+                if current is not None:
+                    yield flush()
+                current, buffer = None, []
+                if ev.case_id in finished:
+                    # What was already yielded for that case lacked this event: its statuses cannot be trusted
+                    # (mostly false "overdue"), so the run stops instead of printing more of them.
+                    where = f"line {line}" if line is not None else f"event {ev.id!r}"
+                    raise RunError(f"input is not grouped by case: at {where} a case reappears after other "
+                                   "cases; results printed so far are incomplete. Sort the input by case_id, "
+                                   "or evaluate it as a batch (without --stream)", field="case_id")
+                current = ev.case_id
+            buffer.append(ev)
+        if current is not None:
+            yield flush()
+        for case_id in self.scheduled_case_ids(at):
+            if case_id not in finished:
+                yield case_id, self.evaluate_case([], at, case_id=case_id).obligations, []
+
+    def evaluate_file(self, path: str | Path, as_of: str | date | datetime) -> Result:
+        """Evaluate a JSON Lines file of events (one object per line)."""
+        with open(path, "rb") as fh:
+            return self.evaluate(read_jsonl(fh), as_of)
+
+    def match_case(self, events: Sequence[Event]) -> tuple[set[Activation], str | None]:
+        """Run the backend on one case's events; fall back to the reference evaluator on failure."""
+        relevant = self.compiled.relevant({e.type for e in events})
+        if not relevant:
+            return set(), None
+        types = self.catalog.types
+        facts = [flatten(e, types) for e in events]
+        with self._lock:
+            try:
+                return self._backend.match(facts, relevant), None
+            except BackendError as exc:
+                note = f"{self._backend.name} failed on a case ({exc.message}); used the reference evaluator"
+                return self._fallback.match(facts, relevant), note
+
+    def scheduled_case_ids(self, as_of: str | date | datetime) -> list[str]:
+        """The cases that arise without any event (the yearly duties of the mechanism), sorted.
+
+        Every consumer (batch, streaming, the ledger, partitioned and Spark evaluation) evaluates each of
+        these once per run, with whatever events it holds for that case id (possibly none).
+        """
+        parse_as_of(as_of)
+        return sorted(self.compiled.scheduled_cases)
+
+    def evaluate_case(self, events: Sequence[Event], as_of: str | date | datetime, *,
+                      case_id: str | None = None) -> CaseResult:
+        """Evaluate one case: the per-case contract every consumer builds on.
+
+        Args:
+            events: That case's validated events (from :meth:`validate` or an :class:`Ingestion`), in
+                any order; events after ``as_of`` are ignored. The engine keeps no state between calls:
+                pass the case's whole history.
+            as_of: An instant, or a date meaning the end of that day (CST).
+            case_id: Required when ``events`` is empty (a scheduled case); otherwise must match them.
+
+        Raises:
+            RunError: events of several cases, or no case id.
+        """
+        at = parse_as_of(as_of)
+        ids = {e.case_id for e in events}
+        if case_id is None:
+            if len(ids) != 1:
+                raise RunError("evaluate_case needs one case's events, or case_id=", field="case_id")
+            case_id = next(iter(ids))
+        elif ids - {case_id}:
+            raise RunError("evaluate_case was given events of another case", field="case_id")
+        known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
+        activations, note = self.match_case(known)
+        instances = self._evaluator.evaluate(case_id, known, activations, at)
+        return CaseResult(case_id, self._explainer.obligations(instances, at), note)
+
+    def explain(self, case_id: str, events: Iterable[Any], as_of: str | date | datetime,
+                rule: str | None = None) -> tuple[list[Obligation], list[str]]:
+        """Return one case's obligations and, for ``rule``, why it did or did not fire (Chinese lines)."""
+        at = parse_as_of(as_of)
+        good, _ = self.validate(events)
+        case_events = [e for e in good if e.case_id == case_id and _known_at(e, at)]
+        activations, _ = self.match_case(case_events)
+        obligations = self._explainer.obligations(self._evaluator.evaluate(case_id, case_events, activations, at), at)
+        why: list[str] = []
+        if rule is not None:
+            why = explain_why(self._evaluator, rule, case_id, case_events, activations, obligations)
+        return obligations, why
+
+    def close(self) -> None:
+        """Free the backend's native state."""
+        self._backend.close()

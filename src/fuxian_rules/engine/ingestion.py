@@ -1,0 +1,56 @@
+"""Ingestion: the ONE rule by which events are accepted, de-duplicated or rejected, for every consumer.
+
+Batch evaluation, streaming, the ledger and partitioned (Spark) evaluation all take events through an
+:class:`Ingestion`, so the same input gives the same accepted events everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fuxian_rules.model.events import Event, EventReader, Rejection
+
+__all__ = ["CONFLICT_MESSAGE", "Ingestion", "event_digest"]
+
+
+CONFLICT_MESSAGE = ("the same event id was received earlier with different content; this version is rejected "
+                    "and the first one kept — send a correction under a new id")
+
+
+def event_digest(ev: Event) -> str:
+    """A stable fingerprint of an event's content (SHA-256 of its canonical JSON), equal across processes."""
+    return hashlib.sha256(ev.canonical().encode("utf-8")).hexdigest()
+
+
+class Ingestion:
+    """The one ingestion rule, shared by batch, streaming, the ledger and partitioned evaluation.
+
+    Each event is validated on its own (:class:`~fuxian_rules.Rejection` naming line, id and field).
+    Then, by id: the **first** accepted version of an id is the event; a later copy with identical
+    content is a duplicate (ignored, contract §1: "the same id sent twice is the same event"); a later
+    copy with other content is rejected and changes nothing (contract §5). The first version is kept
+    because a stream or a ledger may already have acted on it and cannot take it back.
+
+    Ids are remembered as digests only, so memory grows by one short string per distinct id.
+    """
+
+    def __init__(self, reader: EventReader) -> None:
+        self._reader = reader
+        self._seen: dict[str, str] = {}
+
+    def offer(self, raw: Any, line: int | None = None) -> Event | Rejection | None:
+        """Validate one event and apply the id rule: the event, its rejection, or None for a duplicate."""
+        if isinstance(raw, Rejection):
+            return raw
+        ev = self._reader.validate(raw, line)
+        if isinstance(ev, Rejection):
+            return ev
+        digest = event_digest(ev)
+        known = self._seen.get(ev.id)
+        if known is None:
+            self._seen[ev.id] = digest
+            return ev
+        if known == digest:
+            return None
+        return Rejection(line=line, id=ev.id, field="id", message=CONFLICT_MESSAGE)

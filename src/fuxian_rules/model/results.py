@@ -1,0 +1,84 @@
+"""Results out (contract §2): obligations with their reasons, rejections, and a receipt.
+
+The field names of :class:`Obligation` and :class:`Result` are a contract other systems depend on:
+fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fuxian_rules.model.events import Rejection
+
+__all__ = ["Obligation", "Receipt", "Result", "Status"]
+
+Status = Literal["open", "fulfilled", "fulfilled_late", "overdue", "violated", "advisory", "cancelled"]
+
+
+class Obligation(BaseModel):
+    """One flag: which rule, for whom, by when, on which clauses, in which state, and why.
+
+    Attributes:
+        rule: Id of the rule that raised it.
+        case_id: The matter.
+        holder: Unit code of the party who must act (or refrain).
+        holder_name: That unit's Chinese name (or the code, for a free-form unit).
+        modality: ``obligation``, ``prohibition`` or ``permission``.
+        status: See contract §2.
+        due: ISO date for day/month/year periods; ISO datetime with offset for hour periods; null when
+            neither the source nor the policy sets a limit.
+        due_provisional: The due date touches a year for which the calendar has no official data.
+        policy_terms: Policy terms (立即, 及时 …) whose deployment default set ``due``.
+        basis: Citations, e.g. ``["notice:3.11", "transfer-reg:5"]``.
+        triggered_by: Ids of the events that raised it (the trigger first, then required events).
+        closed_by: Ids of the events that closed or cancelled it.
+        title: The rule's title in Chinese.
+        explanation: Why it arose, how ``due`` was computed and why it has its status (Chinese).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    case_id: str
+    holder: str
+    holder_name: str
+    modality: Literal["obligation", "prohibition", "permission"]
+    status: Status
+    due: str | None
+    due_provisional: bool = False
+    policy_terms: list[str] = Field(default_factory=list)
+    basis: list[str]
+    triggered_by: list[str]
+    closed_by: list[str] = Field(default_factory=list)
+    title: str
+    explanation: str
+
+
+class Receipt(BaseModel):
+    """What is needed to reproduce a result years later."""
+
+    model_config = ConfigDict(frozen=True)
+
+    library_version: str
+    catalog_sha256: str
+    policy_sha256: str
+    policy_source: str
+    calendar: str
+    calendar_years: list[int]
+    backend: str
+    backend_note: str | None = None
+    #: The clause areas whose rules were evaluated (all, unless the deployment policy names ``active_areas``).
+    active_areas: list[str] = Field(default_factory=list)
+
+
+class Result(BaseModel):
+    """The result of one evaluation (``fuxian-rules check --format json`` prints exactly this)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    as_of: str
+    obligations: list[Obligation]
+    rejected: list[Rejection]
+    receipt: Receipt

@@ -1,0 +1,177 @@
+"""The built site in headless Chromium, offline: a rule page shows its clause, its Mermaid diagram renders
+from the vendored mermaid.js, and Material's search finds Chinese terms.
+
+Material draws each diagram inside a *closed* shadow root, which ``--dump-dom`` does not serialise, so the
+diagram is checked over the DevTools protocol (``--remote-debugging-pipe``; ``DOM.getDocument`` with
+``pierce`` sees closed shadow roots). Every host but 127.0.0.1 is unresolvable for the browser, so nothing
+can come from a CDN. A screenshot of the rule page is left in ``site/`` for review.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "site"
+RULE = "transfer.no-penalty-instead"
+BROWSER = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+pytestmark = pytest.mark.skipif(
+    BROWSER is None or importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None,
+    reason="needs chromium, mkdocs and mkdocs-material (apt-get install chromium; pip install -e '.[docs]')")
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(SITE)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300, check=False,
+                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert build.returncode == 0, build.stderr[-3000:]
+    server = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
+                               "--directory", str(SITE)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        port = re.search(r"port (\d+)", server.stdout.readline())
+        assert port, "http.server did not report its port"
+        yield f"http://127.0.0.1:{port.group(1)}/"
+    finally:
+        server.terminate()
+        server.wait(10)
+        assert server.stdout is not None
+        server.stdout.close()
+
+
+def _chromium(*args: str) -> str:
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run([str(BROWSER), *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
+                             text=True, timeout=90, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+class _DevTools:
+    """A minimal Chrome DevTools Protocol client over ``--remote-debugging-pipe`` (fd 3 in, fd 4 out)."""
+
+    def __init__(self) -> None:
+        def high(fd: int) -> int:  # out of the way of 3 and 4, which the child gets
+            new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+            os.close(fd)
+            return new
+
+        (cmd_r, self.cmd), (self.res, res_w) = map(high, os.pipe()), map(high, os.pipe())
+        self.profile = tempfile.TemporaryDirectory()
+
+        def child() -> None:
+            os.dup2(cmd_r, 3)
+            os.dup2(res_w, 4)
+
+        self.proc = subprocess.Popen([str(BROWSER), *FLAGS, f"--user-data-dir={self.profile.name}",
+                                      "--remote-debugging-pipe", "--window-size=1280,2000"], preexec_fn=child,
+                                     close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(cmd_r)
+        os.close(res_w)
+        self.buf, self.next_id, self.session = b"", 0, None
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+
+    def call(self, method: str, **params: Any) -> Any:
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params, **({"sessionId": self.session} if self.session else {})}
+        os.write(self.cmd, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + 30
+        while True:
+            while b"\0" not in self.buf:
+                ready, _, _ = select.select([self.res], [], [], max(0.0, deadline - time.monotonic()))
+                assert ready, f"no answer to {method}"
+                chunk = os.read(self.res, 1 << 20)
+                assert chunk, "chromium closed the pipe"
+                self.buf += chunk
+            raw, self.buf = self.buf.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self.next_id:
+                assert "error" not in reply, reply["error"]
+                return reply["result"]
+
+    def open(self, url: str, until: str) -> Any:
+        """Navigate, then poll the JavaScript expression ``until`` until it is truthy (or 20 s pass)."""
+        self.call("Page.navigate", url=url)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            value = self.call("Runtime.evaluate", expression=until, returnByValue=True)["result"].get("value")
+            if value:
+                return value
+            time.sleep(0.1)
+        return None
+
+    def close(self) -> None:
+        os.write(self.cmd, json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0")
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        os.close(self.cmd)
+        os.close(self.res)
+        self.profile.cleanup()
+
+
+@pytest.fixture(scope="module")
+def devtools() -> Iterator[_DevTools]:
+    client = _DevTools()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _mermaid_svgs(node: dict[str, Any]) -> int:
+    """Count ``<svg>`` elements inside the shadow roots of ``.mermaid`` hosts (closed ones included)."""
+    attrs = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2], strict=True))
+    found = 0
+    if "mermaid" in attrs.get("class", "").split():
+        found += sum(c["nodeName"].lower() == "svg" for r in node.get("shadowRoots", []) for c in r.get("children", []))
+    return found + sum(_mermaid_svgs(c) for c in [*node.get("children", []), *node.get("shadowRoots", [])])
+
+
+def test_rule_page_shows_the_clause(base_url: str) -> None:
+    dom = _chromium("--virtual-time-budget=5000", "--dump-dom", f"{base_url}generated/rules/{RULE}/")
+    text = re.sub(r"<[^>]+>", "", dom)
+    assert "杜绝有案不立、有案不移和以罚代刑等乱象" in text  # the notice's words, verbatim
+    assert "行政执法机关对应当向公安机关移送的涉嫌犯罪案件，不得以行政处罚代替移送。" in text  # transfer-reg:11
+    assert "XZ-2024-003" in text  # the worked example
+
+
+def test_mermaid_renders_offline_and_screenshot(base_url: str, devtools: _DevTools) -> None:
+    url = f"{base_url}generated/rules/{RULE}/"
+    assert devtools.open(url, "document.querySelectorAll('div.mermaid').length > 0 && !document.querySelector"
+                              "('pre.mermaid')"), "the diagram was not rendered (is mermaid.js vendored?)"
+    assert _mermaid_svgs(devtools.call("DOM.getDocument", depth=-1, pierce=True)["root"]) >= 1
+    shot = SITE / "generated" / "rules" / RULE / "screenshot-rule.png"
+    _chromium("--virtual-time-budget=5000", "--window-size=1280,2000", f"--screenshot={shot}", url)
+    assert shot.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(("query", "page"), [("以罚代刑", RULE), ("检察意见", "transfer.procuratorial-opinion")])
+def test_material_search_finds_chinese_terms(base_url: str, devtools: _DevTools, query: str, page: str) -> None:
+    links = devtools.open(f"{base_url}?q={urllib.parse.quote(query)}", "[...document.querySelectorAll("
+                          "'.md-search-result__item > a')].map(a => a.getAttribute('href'))")
+    assert links, f"no search results for {query}"
+    assert any(f"/generated/rules/{page}/" in link for link in links), links[:10]
