@@ -157,8 +157,9 @@ def test_every_sentence_of_the_notice_is_classified(rows: list[CoverageRow]) -> 
 
 def test_the_notice_page_marks_every_sentence() -> None:
     """The docs' notice page shows a coverage note under every sentence (not only the obligation-bearing ones)."""
-    from fuxian_rules.catalog.notice import normalise_text
     from tools.docs import _Site
+
+    from fuxian_rules.catalog.notice import normalise_text
 
     catalog = load_catalog()
     site = _Site(Path("/nonexistent-site"), catalog, None)
