@@ -6,6 +6,7 @@ each sentence linked to its rules (and back), and fragments that the hand-writte
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import json
 import re
@@ -32,13 +33,17 @@ from fuxian_rules.model.labels import MODALITY_ZH, STATUS_ZH
 from fuxian_rules.model.results import Obligation, Receipt, Result
 from fuxian_rules.model.rules import EventPattern
 from fuxian_rules.model.time import CST
-from tools.spec import load_spec, properties_by_clause, render_markdown
+from tools.spec import load_spec, render_markdown
 
 __all__ = ["generate", "main"]
 
 ROOT = Path(__file__).resolve().parents[1]
 COVERAGE = {"encoded": "已编码", "advisory": "提示性", "not machine-checkable": "不可核验", "unclassified": "未分类"}
 PERIOD_SOURCES = ("cpl:105", "civil-code:201", "civil-code:202", "civil-code:203", "cpl-interp:202")
+#: Rule pages first in search (检察意见 should find the rule before the specification that quotes it).
+MERMAID_INIT = '%%{init: {"flowchart": {"useMaxWidth": false}, "themeVariables": {"fontSize": "16px"}}}%%'
+FRONT_RULE = "---\nsearch:\n  boost: 4\n---\n"
+FRONT_SPEC = "---\nsearch:\n  boost: 0.3\n---\n"
 NO_PROPERTIES = "（没有专门针对本规则所引条款的属性测试；通用属性见“合规规格”页面）"
 LEGEND = "事件（圆角）触发规则，规则由事件履行；虚线为“须已发生”或“不再适用”；粗箭头为逾期或违反后引发的规则。"
 _SPECIAL = re.compile(r"([\\`*_\[\]#|{}])")
@@ -82,7 +87,6 @@ class _Site:
     def __init__(self, out: Path, cat: Catalog, history: Path | None) -> None:
         self.out, self.cat, self.written = out, cat, set[Path]()
         self.spec = load_spec()  # the properties of tests/spec/test_spec_*.py; a checkout without them cannot build
-        self.properties = properties_by_clause(self.spec)
         self.links: dict[str, list[str]] = defaultdict(list)  # clause id -> rule ids
         self.notes: dict[str, tuple[str, str]] = {}  # clause id or "id|sentence" -> (coverage status, reason)
         cited = {r: notice_clauses(lr.spec.basis) for r, lr in cat.rules.items()}
@@ -135,7 +139,9 @@ class _Site:
 
     def diagram(self, rules: Iterable[str], focus: str | None = None) -> str:
         ids: dict[str, str] = {}
-        lines = ["```mermaid", "flowchart TD", "    classDef ev fill:#eef3fb,stroke:#5b7db1",
+        # Drawn at its own size (not shrunk to the column) with 16 px text: readable at 100 % on 1366×768;
+        # a wide diagram scrolls sideways instead (docs/assets/extra.css).
+        lines = ["```mermaid", MERMAID_INIT, "flowchart TD", "    classDef ev fill:#eef3fb,stroke:#5b7db1",
                  "    classDef focus fill:#ffe8a3,stroke:#b8860b,stroke-width:3px"]
 
         def node(key: str) -> str:
@@ -241,10 +247,34 @@ def _rule_page(site: _Site, rid: str) -> str:
         out += ["", f'??? example "{o.case_id}：输入事件与说明（explanation）"', "", "    ```json",
                 *(f"    {x}" for x in site.lines[o.case_id]), "    ```", "",
                 *(f"    - {_esc(x.strip())}" for x in o.explanation.splitlines() if x.strip())]
-    props = site.properties
-    found = [p for c in clauses for p in (props.get(c) or props.get(f"notice:{c}") or [])]
-    out += ["", "## 检验本规则的属性", "", *([f"- {_esc(p)}" for p in found] or [NO_PROPERTIES])]
-    return "\n".join([*out, ""])
+    out += ["", "## 检验本规则的属性", "", *(_rule_properties(site, rid) or [NO_PROPERTIES])]
+    return "\n".join([FRONT_RULE, *out, ""])
+
+
+def _overlaps(a: str, b: str, at_least: int = 8) -> bool:
+    """Whether two texts share a run of ``at_least`` characters (punctuation width and spaces ignored)."""
+    x, y = normalise_text(a), normalise_text(b)
+    m = difflib.SequenceMatcher(None, x, y, autojunk=False).find_longest_match(0, len(x), 0, len(y))
+    return m.size >= min(at_least, len(x), len(y))
+
+
+def _rule_properties(site: _Site, rid: str) -> list[str]:
+    """The properties that check this rule's own clause, in Chinese, the test's name as code.
+
+    Those quoting one of the rule's national articles, or the words of the notice it encodes (not every
+    property of the clause area, most of which are about the calendar or the engine in general).
+    """
+    spec = site.cat.rules[rid].spec
+    out = []
+    for module in site.spec:
+        for prop in module.properties:
+            quotes = [q for q in prop.quotes if q.cite in spec.basis and (
+                _overlaps(q.text, spec.text) if Citation.parse(q.cite).is_notice
+                else q.cite not in spec.quotes or _overlaps(q.text, spec.quotes[q.cite]))]
+            if quotes:
+                said = "；".join(f"「{_esc(q.text)}」（`{q.cite}`）" for q in dict.fromkeys(quotes))
+                out.append(f"- {said}<br>由属性测试 `{module.module}.py::{prop.name}` 检验")
+    return out
 
 
 def _notice_page(site: _Site) -> str:
@@ -357,6 +387,11 @@ def _snippets(site: _Site) -> dict[str, str]:
     return snip
 
 
+def nav_title(title: str, rid: str) -> str:
+    """A rule in the navigation: its Chinese title, whole (legal staff look for its words), its id beside it."""
+    return f"{title} · {rid}"
+
+
 def generate(out: str | Path = "docs/generated", *, rules: str | Path | None = None,
              history: str | Path | None = ROOT / "examples" / "history.jsonl") -> list[dict[str, Any]]:
     """Write the generated pages into ``out`` and return the mkdocs nav of the rule pages, by clause area.
@@ -374,11 +409,11 @@ def generate(out: str | Path = "docs/generated", *, rules: str | Path | None = N
     site.write("notice.md", _notice_page(site))
     for rid in cat.rules:
         site.write(f"rules/{rid}.md", _rule_page(site, rid))
-    nav = [{rf.title: [{r: f"generated/rules/{r}.md"} for r, lr in cat.rules.items() if lr.area == area]}
-           for area, rf in cat.areas.items()]
+    nav = [{rf.title: [{nav_title(lr.spec.title, r): f"generated/rules/{r}.md"}
+                       for r, lr in cat.rules.items() if lr.area == area]} for area, rf in cat.areas.items()]
     for name, text in _snippets(site).items():
         site.write(f"snippets/{name}", text.rstrip() + "\n")
-    site.write("spec.md", render_markdown(site.spec))  # the compliance properties, from tests/ of the checkout
+    site.write("spec.md", FRONT_SPEC + render_markdown(site.spec))  # the properties, from tests/ of the checkout
     pruning = (root / _MARK).is_file()  # prune only a folder this generator created
     site.write(_MARK, "generated by python -m tools.docs; do not edit\n")
     for stale in [p for p in root.rglob("*") if pruning and p.is_file() and p not in site.written]:

@@ -132,8 +132,8 @@ def test_coverage_command_table() -> None:
     out = io.StringIO()
     assert main(["coverage"], out=out) == 0
     text = out.getvalue()
-    assert "三（十一）" in text and "not machine-checkable" in text
-    assert text.rstrip().splitlines()[-1].startswith("clauses: encoded ")
+    assert "三（十一）" in text and "不可核验" in text
+    assert "条款：已编码 " in text and "；句子：已编码 " in text
 
 
 def test_coverage_command_json(rows: list[CoverageRow]) -> None:

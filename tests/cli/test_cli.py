@@ -24,7 +24,7 @@ def run(*argv: str) -> tuple[int, str]:
 def test_check_table() -> None:
     code, out = run("check", HISTORY, "--as-of", "2025-03-31", "--backend", "reference")
     assert code == 0
-    assert "transfer.no-penalty-instead" in out and "违反 violated" in out and "receipt:" in out
+    assert "transfer.no-penalty-instead" in out and "违反" in out and "凭据：" in out
 
 
 def test_check_json_has_exactly_the_contract_fields() -> None:
@@ -42,7 +42,7 @@ def test_check_json_has_exactly_the_contract_fields() -> None:
 def test_check_exit_status_on_rejections() -> None:
     code, out = run("check", str(EXAMPLES / "bad-events.jsonl"), "--as-of", "2025-03-31", "--backend", "reference")
     assert code == 1
-    assert "line 3 id 'b3'" in out
+    assert "第 3 行（id b3）" in out
 
 
 def test_check_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,7 +58,7 @@ def test_bad_as_of_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_rules_lists_catalogue() -> None:
     code, out = run("rules", "--backend", "reference")
-    assert code == 0 and "transfer.decide" in out and "days=3" in out
+    assert code == 0 and "transfer.decide" in out and "3日" in out
 
 
 def test_explain_case_in_chinese() -> None:

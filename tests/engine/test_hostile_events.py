@@ -218,7 +218,7 @@ def test_the_command_line_reports_every_bad_line_and_keeps_going(tmp_path: Path)
     assert S.PII not in out.getvalue()
     table = io.StringIO()
     assert main(["check", str(path), "--as-of", "2024-03-31", "--backend", "reference"], out=table) == 1
-    assert all(f"line {n}" in table.getvalue() for n in range(1, len(bads) + 1))
+    assert all(f"第 {n} 行" in table.getvalue() for n in range(1, len(bads) + 1))
 
 
 def test_an_as_of_out_of_range_on_the_command_line_is_a_usage_error(tmp_path: Path,

@@ -218,7 +218,7 @@ def test_annual_check_of_another_unit_does_not_count(engine: Engine) -> None:
 def test_annual_check_starts_with_the_units_first_hire(engine: Engine) -> None:
     found = run(engine, [hired("2025-02-01")], "minors.annual-check")
     assert by_year(found) == {"2025-12-31": "open"}
-    assert "2025-02-01" in found[0].explanation
+    assert "2025年2月1日" in found[0].explanation  # dates as a person writes them
 
 
 def test_annual_check_one_duty_per_unit_and_year(engine: Engine) -> None:

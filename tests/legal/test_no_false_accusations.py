@@ -106,8 +106,10 @@ def test_each_listed_department_is_its_own_duty(engine: Engine) -> None:
                  social_aid_needs=["education", "civil_affairs", "human_resources"]),
               ev("s", "social_aid_referral_sent", "aid:1", "2024-03-05", to=["civil_affairs", "education"])]
     found = of(engine, events, "2024-12-31", "aid.social-referral")
-    by_unit = {o.explanation.split("所涉单位：")[1].split("［")[1].split("］")[0]: o.status for o in found}
-    assert by_unit == {"civil_affairs": "fulfilled", "education": "fulfilled", "human_resources": "open"}
+    by_unit = {o.explanation.split("所涉单位：")[1].split("（")[0]: o.status for o in found}
+    name = {c: engine.catalog.units[c].name for c in ("civil_affairs", "education", "human_resources")}
+    assert by_unit == {name["civil_affairs"]: "fulfilled", name["education"]: "fulfilled",
+                       name["human_resources"]: "open"}
 
 
 def test_a_task_due_before_its_assignment_is_not_the_units_breach(engine: Engine) -> None:
@@ -117,15 +119,13 @@ def test_a_task_due_before_its_assignment_is_not_the_units_breach(engine: Engine
     assert (o.status, o.due) == ("open", None)
 
 
-def test_inactive_areas_raise_nothing_and_the_receipt_says_which_were_active(tmp_path: Any) -> None:
-    """An empty input must not flag domains the deployment has not connected."""
-    policy = tmp_path / "p.yaml"
-    policy.write_text("version: 1\nactive_areas: [transfer, minors]\n", encoding="utf-8")
-    e = Engine(backend="reference", policy=policy)
+def test_inactive_areas_raise_nothing_and_the_receipt_says_which_were_active() -> None:
+    """An empty input must not flag domains the deployment has not connected (deployment ``areas``)."""
+    e = Engine(backend="reference", areas=["transfer", "minors"])
     try:
         result = e.evaluate([], "2026-12-31")
         assert result.obligations == []
-        assert result.receipt.active_areas == ["minors", "transfer"]
+        assert result.receipt.areas == ["transfer", "minors"]
     finally:
         e.close()
 

@@ -104,7 +104,8 @@ def test_a_party_needing_social_aid_is_referred(engine: Engine, case: S.AreaCase
     needs = sorted(set(a["social_aid_needs"]))
     assert len(found) == len(needs)
     ref = case.facts["referral"]
-    by_unit = {o.explanation.split("所涉单位：")[1].split("［")[1].split("］")[0]: o for o in found}
+    names = {engine.catalog.units[u].name if u in engine.catalog.units else u: u for u in needs}
+    by_unit = {names[o.explanation.split("所涉单位：")[1].split("（")[0]]: o for o in found}
     assert sorted(by_unit) == needs
     for unit, o in by_unit.items():
         assert (o.holder, o.due, o.modality) == ("procuratorate", None, "obligation")

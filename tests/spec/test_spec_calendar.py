@@ -244,7 +244,7 @@ def test_engine_due_dates_are_the_official_ones_and_name_the_holiday(engine: Eng
                                              or chinese_calendar.get_holiday_detail(nominal)[1] is None)
         assert ("周六（非工作日）" in o.explanation or "周日（非工作日）" in o.explanation) if weekend \
             else "法定节假日（" in o.explanation
-        assert f"顺延至下一个工作日 {want.text}" in o.explanation
+        assert f"顺延至下一个工作日 {want.day.year}年{want.day.month}月{want.day.day}日" in o.explanation
     else:
         assert "不顺延" in o.explanation
 

@@ -308,16 +308,25 @@ def test_every_explanation_shows_how_the_due_date_was_computed(engine: Engine, h
     expected = {e.key: e for e in h.expected(at)}
     for o in S.modelled(result.obligations, engine.catalog, case_ids(h)):
         assert "依据：" in o.explanation and "通知" in o.explanation
-        assert f"［{o.holder}］" in o.explanation
+        assert f"义务人：{o.holder_name}" in o.explanation
         if o.due is None:
             assert "不设届满日" in o.explanation or "期限与本案规则" in o.explanation
             continue
-        assert o.due in o.explanation
+        assert f"届满：{_written(o.due)}前" in o.explanation
         e = expected.get((o.rule, o.case_id, tuple(o.triggered_by)))
         if e is not None and e.nominal is not None and e.due != e.nominal.isoformat():
-            assert "顺延" in o.explanation and e.nominal.isoformat() in o.explanation
+            assert "顺延" in o.explanation and _written(e.nominal.isoformat())[:-4] in o.explanation
         if o.policy_terms:
             assert "部署政策" in o.explanation
+
+
+def _written(due: str) -> str:
+    """A due date as the explanation writes it for people: 2024年5月7日 24时 (a midnight instant ends the day before)."""
+    at = datetime.fromisoformat(due if "T" in due else due + "T00:00:00+08:00")
+    if "T" not in due or (at.hour, at.minute) == (0, 0):
+        day = at.date() if "T" not in due else at.date() - timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日 24时"
+    return f"{at.year}年{at.month}月{at.day}日 {at.hour}时" + (f"{at.minute}分" if at.minute else "")
 
 
 # ---- backends -----------------------------------------------------------------------------------------

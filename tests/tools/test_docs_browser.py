@@ -175,3 +175,93 @@ def test_material_search_finds_chinese_terms(base_url: str, devtools: _DevTools,
                           "'.md-search-result__item > a')].map(a => a.getAttribute('href'))")
     assert links, f"no search results for {query}"
     assert any(f"/generated/rules/{page}/" in link for link in links), links[:10]
+
+
+# ---- for legal staff at 100 % on a 1366×768 screen ------------------------------------------------------
+SHOTS = SITE / "screenshots"  # kept for review
+
+
+def _screen(devtools: _DevTools, width: int = 1366, height: int = 768) -> None:
+    devtools.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                  mobile=False)
+
+
+def _shot(devtools: _DevTools, name: str) -> Path:
+    import base64
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / name
+    path.write_bytes(base64.b64decode(devtools.call("Page.captureScreenshot", format="png")["data"]))
+    return path
+
+
+def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in [*node.get("children", []), *node.get("shadowRoots", []), *([node["contentDocument"]]
+                                                                             if "contentDocument" in node else [])]:
+        yield from _walk(child)
+
+
+def _attrs(node: dict[str, Any]) -> dict[str, str]:
+    return dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2], strict=True))
+
+
+def test_diagram_text_is_readable_at_100_percent(base_url: str, devtools: _DevTools) -> None:
+    """Every label of the flow diagram is drawn at 12 px or more on the screen (the SVG is not shrunk)."""
+    _screen(devtools)
+    url = f"{base_url}generated/rules/{RULE}/"
+    assert devtools.open(url, "document.querySelectorAll('div.mermaid').length > 0 && !document.querySelector"
+                              "('pre.mermaid')"), "the diagram was not rendered"
+    devtools.call("DOM.enable")
+    devtools.call("CSS.enable")
+    root = devtools.call("DOM.getDocument", depth=-1, pierce=True)["root"]
+    svgs = [n for n in _walk(root) if n.get("nodeName", "").lower() == "svg" and "viewBox" in _attrs(n)
+            and "flowchart" in _attrs(n).get("aria-roledescription", "")]
+    assert svgs, "no diagram svg found"
+    sizes = []
+    for svg in svgs:
+        box = devtools.call("DOM.getBoxModel", nodeId=svg["nodeId"])["model"]
+        view_width = float(_attrs(svg)["viewBox"].split()[2])
+        scale = box["width"] / view_width
+        labels = [n for n in _walk(svg) if "nodeLabel" in _attrs(n).get("class", "").split()
+                  or "edgeLabel" in _attrs(n).get("class", "").split() or n.get("nodeName", "").lower() == "text"]
+        assert labels, "the diagram has no labels"
+        for label in labels:
+            style = devtools.call("CSS.getComputedStyleForNode", nodeId=label["nodeId"])["computedStyle"]
+            font = next(float(p["value"].removesuffix("px")) for p in style if p["name"] == "font-size")
+            sizes.append(font * scale)
+    devtools.call("Runtime.evaluate", expression="document.querySelector('div.mermaid').scrollIntoView()")
+    _shot(devtools, "diagram-1366x768.png")
+    assert min(sizes) >= 12, f"diagram text drawn at {min(sizes):.1f} px (labels: {len(sizes)})"
+
+
+def test_navigation_lists_chinese_titles_with_ids_beside(base_url: str, devtools: _DevTools) -> None:
+    from fuxian_rules.catalog.loader import load_catalog
+
+    _screen(devtools)
+    links = devtools.open(f"{base_url}generated/rules/{RULE}/", "[...document.querySelectorAll('.md-nav__link')]"
+                          ".map(a => a.textContent.replace(/\\s+/g, ' ').trim())")
+    assert links
+    for rid, lr in load_catalog().rules.items():
+        assert f"{lr.spec.title} · {rid}" in links, f"{rid} is not listed by its Chinese title"
+    _shot(devtools, "navigation-1366x768.png")
+
+
+def test_the_first_search_hit_for_a_legal_term_is_a_rule_page(base_url: str, devtools: _DevTools) -> None:
+    _screen(devtools)
+    links = devtools.open(f"{base_url}?q={urllib.parse.quote('检察意见')}", "[...document.querySelectorAll("
+                          "'.md-search-result__item > a')].map(a => a.getAttribute('href'))")
+    assert links, "no search results"
+    assert "/generated/rules/" in links[0], f"first hit {links[0]} is not a rule page: {links[:5]}"
+    _shot(devtools, "search-jianchayijian-1366x768.png")
+
+
+def test_rule_pages_show_their_own_properties_in_chinese(base_url: str) -> None:
+    dom = _chromium("--virtual-time-budget=5000", "--dump-dom", f"{base_url}generated/rules/transfer.decide/")
+    section = dom.split("检验本规则的属性")[-1]  # the section itself, not its entry in the table of contents
+    assert "`" not in re.sub(r"<[^>]+>", "", section), "literal backticks instead of code"
+    assert "<code>test_spec_transfer.py::test_the_head_decides_within_three_days_of_the_report</code>" in section
+    items = re.findall(r"<li>(.*?)</li>", section, re.S)
+    assert 0 < len(items) <= 12, len(items)
+    assert all("由属性测试" in i for i in items)
+    assert "calendar is the official schedule" not in section  # no English, no calendar-wide properties

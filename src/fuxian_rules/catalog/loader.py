@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from fuxian_rules.catalog.notice import NoticeIndex, normalise_text, parse_notice
 from fuxian_rules.catalog.policy import Policy, load_policy
 from fuxian_rules.catalog.vocabulary import parse_units, parse_vocabulary
-from fuxian_rules.errors import CatalogError, PolicyError
+from fuxian_rules.errors import CatalogError
 from fuxian_rules.model.citation import Citation, notice_clauses
 from fuxian_rules.model.rules import EventPattern, RuleFile, RuleSpec
 from fuxian_rules.model.vocabulary import LIST_KINDS, TypeSpec, Unit
@@ -172,34 +172,10 @@ def load_catalog(directory: str | Path | None = None, policy: str | Path | None 
     if not rules:
         raise CatalogError("the catalogue has no rules", file=str(root))
     _check_graph(rules)
-    rules, areas = _active_only(rules, areas, the_policy)
     digest.update(the_policy.sha256.encode())
     return Catalog(rules=rules, areas=areas, types=types, units=units, citations=citations,
                    instruments=instruments, notice=notice, policy=the_policy,
                    sha256=digest.hexdigest(), directory=str(root))
-
-
-def _active_only(rules: dict[str, LoadedRule], areas: dict[str, RuleFile], policy: Policy
-                 ) -> tuple[dict[str, LoadedRule], dict[str, RuleFile]]:
-    """Keep the rules of the clause areas the deployment has connected (policy ``active_areas``).
-
-    Raises:
-        PolicyError: the policy names an area no rule file defines.
-    """
-    if policy.active_areas is None:
-        return rules, areas
-    unknown = sorted(set(policy.active_areas) - set(areas))
-    if unknown:
-        raise PolicyError(f"unknown clause area {unknown[0]!r} in active_areas", file=policy.source,
-                          field="active_areas", hint=f"areas: {', '.join(sorted(areas))}")
-    keep = set(policy.active_areas)
-    kept = {rid: lr for rid, lr in rules.items() if lr.area in keep}
-    for lr in kept.values():  # an escalation must not point into a switched-off area
-        for target in lr.spec.escalates_to:
-            if target not in kept:
-                raise PolicyError(f"area {lr.area!r} escalates to {target!r} in an area that is not active",
-                                  file=policy.source, field="active_areas")
-    return kept, {a: rf for a, rf in areas.items() if a in keep}
 
 
 def _parse_citations(src: Located) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:

@@ -41,8 +41,7 @@ class PolicyTerm(BaseModel):
 
 
 class _PolicyFile(VersionedFile):
-    terms: dict[str, PolicyTerm] = Field(default_factory=dict)
-    active_areas: list[str] | None = Field(default=None, min_length=1)
+    terms: dict[str, PolicyTerm]
 
 
 @dataclass(frozen=True)
@@ -53,9 +52,6 @@ class Policy:
     source: str
     sha256: str
     is_default: bool
-    #: The clause areas (rule files' ``area``) this deployment has connected; None means all. A domain whose
-    #: events never reach the engine must not show its yearly or standing duties as overdue.
-    active_areas: tuple[str, ...] | None = None
 
 
 def load_policy(path: str | Path, *, is_default: bool = False, base: Policy | None = None) -> Policy:
@@ -87,5 +83,4 @@ def load_policy(path: str | Path, *, is_default: bool = False, base: Policy | No
             )
     terms.update(spec.terms)
     digest = hashlib.sha256(raw if base is None else base.sha256.encode() + raw).hexdigest()
-    areas = tuple(spec.active_areas) if spec.active_areas is not None else (base.active_areas if base else None)
-    return Policy(terms=terms, source=name, sha256=digest, is_default=is_default, active_areas=areas)
+    return Policy(terms=terms, source=name, sha256=digest, is_default=is_default)

@@ -12,59 +12,55 @@ still evaluated and printed), 2 on a usage error or a bad rule/policy/calendar f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from difflib import get_close_matches
+from typing import Any, BinaryIO, TextIO
 
+from fuxian_rules import __version__
 from fuxian_rules.catalog.schema import event_json_schema
 from fuxian_rules.cli.coverage import add_coverage_command
-from fuxian_rules.cli.table import print_table
+from fuxian_rules.cli.table import console_for, print_text
+from fuxian_rules.cli.views import print_check, print_explain, print_rules
 from fuxian_rules.engine.engine import Engine
-from fuxian_rules.errors import FuxianRulesError
+from fuxian_rules.errors import FuxianRulesError, RunError
 from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
-from fuxian_rules.model.labels import STATUS_ZH
 from fuxian_rules.model.results import Result
+from fuxian_rules.reports.cli import register as add_report_commands
+from fuxian_rules.settings import settings_from_args
 
 __all__ = ["main"]
 
+def _events_input(path: str) -> contextlib.AbstractContextManager[BinaryIO]:
+    """The events file opened for reading bytes; ``-`` is standard input (left open afterwards)."""
+    if path == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    return open(path, "rb")
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    return Engine(args.rules, policy=args.policy, calendars=args.calendar or (), backend=args.backend)
+    return Engine(**settings_from_args(args).engine_kwargs())
 
 
-def _print_result(result: Result, fmt: str, out: TextIO) -> None:
+def _basis_label(engine: Engine) -> Callable[[str], str]:
+    """A citation as legal staff name it in a table: ``通知三（十一）`` for the notice, else its id."""
+    def label(cid: str) -> str:
+        cited = Citation.parse(cid)
+        clause = engine.catalog.notice.get(cited.article) if cited.is_notice else None
+        return f"通知{clause.label}" if clause is not None else cid
+    return label
+
+
+def _print_result(result: Result, fmt: str, out: TextIO, engine: Engine | None = None) -> None:
     if fmt == "json":
         data = result.model_dump(mode="json")
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
-    rows = [["case_id", "rule", "holder", "status", "due", "basis"]]
-    for o in result.obligations:
-        rows.append([o.case_id, o.rule, o.holder_name, f"{STATUS_ZH[o.status].short} {o.status}",
-                     (o.due or "—") + (" (provisional)" if o.due_provisional else ""), ", ".join(o.basis)])
-    out.write(f"as of {result.as_of}: {len(result.obligations)} obligations, {len(result.rejected)} rejected\n\n")
-    if len(rows) > 1:
-        print_table(rows, out)
-    counts: dict[str, int] = {}
-    for o in result.obligations:
-        counts[o.status] = counts.get(o.status, 0) + 1
-    if counts:
-        out.write("\n" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + "\n")
-    if result.rejected:
-        out.write("\nrejected events:\n")
-        for r in result.rejected:
-            where = f"line {r.line}" if r.line is not None else "event"
-            out.write(f"  {where}" + (f" id {r.id!r}" if r.id else "") + f": {r.message}\n")
-    rc = result.receipt
-    out.write(f"\nreceipt: fuxian_rules {rc.library_version}, backend {rc.backend}, "
-              f"catalogue {rc.catalog_sha256[:12]}, "
-              f"policy {rc.policy_sha256[:12]} ({rc.policy_source}), calendar years "
-              f"{rc.calendar_years[0]}–{rc.calendar_years[-1]}, areas {', '.join(rc.active_areas)}\n")
-    if rc.backend_note:
-        out.write(f"note: {rc.backend_note}\n")
+    print_check(result, out, _basis_label(engine) if engine is not None else str)
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -75,17 +71,18 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         finally:
             engine.close()
     try:
-        result = engine.evaluate_file(args.events, args.as_of)
+        with _events_input(args.events) as fh:
+            result = engine.evaluate(read_jsonl(fh), args.as_of)
     finally:
         engine.close()
-    _print_result(result, args.format, out)
+    _print_result(result, args.format, out, engine)
     return 1 if result.rejected else 0
 
 
 def _check_stream(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
     """JSON Lines out as each case ends: ``{"obligation": …}``, ``{"rejected": …}``, then ``{"receipt": …}``."""
     rejected = 0
-    with open(args.events, "rb") as fh:
+    with _events_input(args.events) as fh:
         for _, obligations, rejections in engine.evaluate_stream(read_jsonl(fh), args.as_of):
             for o in obligations:
                 out.write(json.dumps({"obligation": o.model_dump(mode="json")}, ensure_ascii=False) + "\n")
@@ -104,34 +101,27 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
                  "basis": r.spec.basis, "file": f"{r.file}:{r.line}"} for r in cat.rules.values()]
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return 0
-    rows = [["id", "modality", "period", "basis", "title"]]
-    for r in cat.rules.values():
-        p = r.spec.period
-        period = "—" if p is None else ", ".join(f"{k}={v}" for k, v in p.model_dump(exclude_none=True).items())
-        rows.append([r.spec.id, r.spec.modality, period, ", ".join(r.spec.basis), r.spec.title])
-    print_table(rows, out)
-    out.write(f"\n{len(cat.rules)} rules in {len(cat.areas)} areas; catalogue {cat.sha256[:12]} ({cat.directory})\n")
+    print_rules(cat.rules.values(), f"共 {len(cat.rules)} 条规则，{len(cat.areas)} 个条款区；规则目录 {cat.sha256[:12]}"
+                f"（{cat.directory}）", out, _basis_label(engine))
     return 0
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
-    with open(args.events, "rb") as fh:
+    if args.rule is not None and args.rule not in engine.catalog.rules:
+        close = get_close_matches(args.rule, engine.catalog.rules, 1)
+        raise RunError(f"no rule {args.rule!r} in the catalogue", field="--rule",
+                       hint="`fuxian-rules rules` lists the rule ids" + "".join(f"; did you mean {m}?" for m in close))
+    with _events_input(args.events) as fh:
         obligations, why = engine.explain(args.case_id, read_jsonl(fh), args.as_of, args.rule)
+    console = console_for(out)
     if args.rule is not None:
-        out.write("\n".join(why) + "\n")
+        print_text(console, "\n".join(why))
         return 0
     if not obligations:
-        out.write(f"案件 {args.case_id} 没有产生任何义务（检查 case_id，或用 --rule 询问某条规则为何未触发）\n")
+        print_text(console, f"案件 {args.case_id} 没有产生任何义务（检查案件编号，或用 --rule 询问某条规则为何未触发）")
         return 0
-    for o in obligations:
-        out.write(f"== {o.rule} · {STATUS_ZH[o.status].short} ({o.status}) · due {o.due or '—'}\n")
-        out.write(o.explanation + "\n")
-        for cid in o.basis:
-            text = _clause_text(engine, cid)
-            if text:
-                out.write(f"  〔{cid}〕{text}\n")
-        out.write("\n")
+    print_explain(args.case_id, obligations, lambda cid: _clause_text(engine, cid), out)
     return 0
 
 
@@ -162,11 +152,19 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--policy", help="deployment policy file overriding rules/policy.yaml")
     common.add_argument("--calendar", action="append", metavar="FILE",
                         help="official holiday schedule for a year the calendar lacks (repeatable)")
-    common.add_argument("--backend", default="auto", choices=["auto", "durable_rules", "reference"])
+    common.add_argument("--backend", choices=["auto", "durable_rules", "reference"],
+                        help="rule evaluator (default: auto, or FUXIAN_BACKEND / the settings file)")
+    common.add_argument("--units", metavar="FILE",
+                        help="the district's own units (schools, kindergartens …), merged with rules/units.yaml")
+    common.add_argument("--areas", metavar="A,B",
+                        help="only these clause areas (comma-separated; default: all)")
+    common.add_argument("--settings", metavar="FILE",
+                        help="deployment settings file (TOML or YAML); FUXIAN_* variables and flags override it")
+    parser.add_argument("--version", action="version", version=f"fuxian-rules {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", parents=[common], help="evaluate a JSON Lines file of events")
-    p.add_argument("events", help="JSON Lines file, one event per line")
+    p.add_argument("events", help="JSON Lines file, one event per line; - for standard input")
     p.add_argument("--as-of", required=True, help="ISO date (end of that day, CST) or datetime with offset")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--stream", action="store_true",
@@ -179,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", parents=[common], help="explain one case's obligations in Chinese")
     p.add_argument("case_id")
-    p.add_argument("events")
+    p.add_argument("events", help="JSON Lines file; - for standard input")
     p.add_argument("--as-of", required=True)
     p.add_argument("--rule", help="explain why this rule did (or did not) fire")
     p.set_defaults(func=_cmd_explain)
@@ -187,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of events")
     p.set_defaults(func=_cmd_schema)
     add_coverage_command(sub, common)
+    add_report_commands(sub, [common])
     return parser
 
 

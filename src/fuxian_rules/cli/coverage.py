@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from fuxian_rules.catalog.coverage import CoverageRow, coverage_report
 from fuxian_rules.catalog.loader import load_catalog
-from fuxian_rules.cli.table import print_table
+from fuxian_rules.cli.views import COVERAGE_ZH, print_coverage
 
 __all__ = ["add_coverage_command"]
 
@@ -20,13 +20,7 @@ def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         out.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n")
     else:
-        table = [["clause", "kind", "status", "rules", "text / reason"]]
-        for r in rows:
-            shown = ", ".join(r.rules[:3]) + (f" …(+{len(r.rules) - 3})" if len(r.rules) > 3 else "")
-            text = r.text if len(r.text) <= 30 else r.text[:29] + "…"
-            table.append([r.label, r.kind, r.status, shown or "—", f"{text} — {r.reason}" if r.reason else text])
-        print_table(table, out)
-        out.write("\n" + _summary(rows) + "\n")
+        print_coverage(rows, _summary(rows), out)
     return 1 if any(r.status == "unclassified" for r in rows) else 0
 
 
@@ -38,8 +32,9 @@ def _summary(rows: list[CoverageRow]) -> str:
             if r.kind == kind:
                 counts[r.status] = counts.get(r.status, 0) + 1
         order = ("encoded", "advisory", "not machine-checkable", "unclassified")
-        parts.append(f"{kind}s: " + ", ".join(f"{s} {counts[s]}" for s in order if counts.get(s)))
-    return "; ".join(parts)
+        parts.append(("条款：" if kind == "clause" else "句子：")
+                     + "，".join(f"{COVERAGE_ZH[s]} {counts[s]}" for s in order if counts.get(s)))
+    return "；".join(parts)
 
 
 def add_coverage_command(subparsers: Any, common_parent: argparse.ArgumentParser) -> None:

@@ -1,25 +1,121 @@
-"""Plain-text tables for the terminal, with Chinese characters counted as two columns wide."""
+"""Tables and text for people at a terminal: fit the window, Chinese headers, names instead of codes.
+
+The command line used to print tables as wide as their longest cell (241 to 366 columns), so every row
+wrapped two or three times in an ordinary window. Here each table knows its window width; ``rich`` lays
+the columns out in terminal cells (a Chinese character takes two), wraps the long text columns, and when
+even the narrowest layout does not fit, the columns a reader can most easily do without are dropped
+first (their data stays in ``--format json``). Machine output never passes through this module.
+"""
 
 from __future__ import annotations
 
-import unicodedata
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TextIO
 
-__all__ = ["print_table"]
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fuxian_rules.model.zhtime import as_of_text
+
+__all__ = ["Column", "console_for", "due_text", "print_table", "print_text"]
+
+#: Width used when the output is not a terminal and ``COLUMNS`` is not set (a file, a pipe).
+DEFAULT_WIDTH = 100
+_MIN_WIDTH = 40
+_GAP = 3  # between two columns: the right padding, the (blank) rule, the left padding
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    Attributes:
+        header: The Chinese header.
+        keep: How much the column matters: when the table cannot fit, the lowest ``keep`` goes first.
+        min_width: Cells the column needs to stay readable; columns are dropped until these fit.
+        wrap: Whether the column's text may wrap over several lines (else it is cut with "…").
+    """
+
+    header: str
+    keep: int
+    min_width: int
+    wrap: bool = True
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
+def console_for(out: TextIO, width: int | None = None) -> Console:
+    """A console writing to ``out`` as wide as the terminal (``COLUMNS`` wins; 100 when unknown)."""
+    if width is None:
+        env = os.environ.get("COLUMNS", "")
+        if env.isdigit() and int(env) > 0:
+            width = int(env)
+        elif out.isatty() if hasattr(out, "isatty") else False:
+            width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+        else:
+            width = DEFAULT_WIDTH
+    return Console(file=out, width=max(_MIN_WIDTH, width), highlight=False, markup=False, emoji=False,
+                   soft_wrap=False, no_color=not (out.isatty() if hasattr(out, "isatty") else False))
 
 
-def print_table(rows: list[list[str]], out: TextIO) -> None:
-    """Write ``rows`` (the first is the header) as aligned columns, a rule under the header."""
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for n, row in enumerate(rows):
-        out.write("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
-        if n == 0:
-            out.write("  ".join("-" * w for w in widths) + "\n")
+def _layout(columns: Sequence[Column], rows: list[Sequence[str]], width: int) -> tuple[list[int], dict[int, int]]:
+    """Which columns to show and how wide.
+
+    Natural widths when they fit. Otherwise wrappable columns first shrink to what nine rows in ten need
+    (one long case id should not take a column's width from every row), then, least important first, to
+    their minimum; when even that does not fit, the least important column is dropped and all is redone.
+    """
+    cells = [[max((cell_len(x) for x in r[i].splitlines()), default=0) for r in rows] for i in range(len(columns))]
+    natural = [max([cell_len(c.header), *cells[i]]) for i, c in enumerate(columns)]
+    usual = [max(cell_len(c.header), sorted(cells[i])[(len(cells[i]) * 9) // 10] if cells[i] else 0)
+             for i, c in enumerate(columns)]
+    shown = list(range(len(columns)))
+    while True:
+        widths = {i: natural[i] for i in shown}
+        excess = sum(widths.values()) + _GAP * (len(shown) - 1) - width
+        by_keep = sorted(shown, key=lambda i: (columns[i].keep, -i))
+        for first_pass in (True, False):
+            for i in by_keep:
+                if excess <= 0 or not columns[i].wrap:
+                    continue
+                floor = max(usual[i], columns[i].min_width) if first_pass else columns[i].min_width
+                cut = max(0, min(excess, widths[i] - min(natural[i], floor)))
+                widths[i] -= cut
+                excess -= cut
+        if excess <= 0 or len(shown) == 1:
+            return shown, widths
+        shown.remove(by_keep[0])
+
+
+def print_table(console: Console, columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> list[str]:
+    """Print the rows under Chinese headers, fitted to the console; return the headers of dropped columns."""
+    rows = list(rows)
+    shown, widths = _layout(columns, rows, console.width)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False, expand=False,
+                  header_style="bold")
+    for i in shown:
+        c = columns[i]
+        table.add_column(c.header, width=widths[i], no_wrap=not c.wrap, overflow="fold" if c.wrap else "ellipsis")
+    for row in rows:
+        table.add_row(*(Text(row[i]) for i in shown))
+    console.print(table)
+    return [c.header for i, c in enumerate(columns) if i not in shown]
+
+
+def print_text(console: Console, text: str, indent: int = 0) -> None:
+    """Print plain text (never read as markup), wrapped to the console, each line indented by ``indent``."""
+    for line in text.splitlines() or [""]:
+        console.print(Text(" " * indent + line), overflow="fold", crop=True)
+
+
+def due_text(due: str | None, provisional: bool) -> str:
+    """A due date as people read it: ``2024-07-08``, or ``2024-05-07 24:00`` for an instant at midnight."""
+    if not due:
+        return "—"
+    shown = due if "T" not in due else as_of_text(datetime.fromisoformat(due))
+    return shown + ("（暂定）" if provisional else "")

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from fuxian_rules.calendar.legal import DueDate, LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
 from fuxian_rules.model.time import CST, end_of_day
+from fuxian_rules.model.zhtime import zh_date, zh_dates, zh_instant
 
 __all__ = ["Deadline", "Deadlines", "deadline", "same_as"]
 
@@ -35,10 +36,16 @@ class Deadline(NamedTuple):
 
 
 def deadline(text: str | None, end: datetime | None, day: date | None, at: datetime | None, provisional: bool,
-        steps: tuple[str, ...], terms: tuple[str, ...] = ()) -> Deadline:
-    """Build a :class:`Deadline`, writing its explanation line."""
+             steps: tuple[str, ...], terms: tuple[str, ...] = ()) -> Deadline:
+    """Build a :class:`Deadline`, writing its explanation line (dates as a person writes them, see ``model.zhtime``)."""
+    until = f"{zh_date(day)} 24时" if day is not None else zh_instant(at) if at is not None else ""
     return Deadline(text, end, day, at, provisional, steps, terms,
-               "期限：" + "；".join(steps) + (f" → 届满 {text}" if text else ""))
+                    "期限：" + join_steps(steps) + (f"。届满：{until}前" if until else "。"))
+
+
+def join_steps(steps: tuple[str, ...] | list[str]) -> str:
+    """Join sentences with "；" without doubling punctuation: a step's own closing "。" or "：" is dropped."""
+    return zh_dates("；".join(s.strip().rstrip("。；，：:;, ") for s in steps if s.strip().rstrip("。；，：:;, ")))
 
 
 def same_as(followed: Deadline, rule_id: str, event_id: str) -> Deadline:
@@ -98,7 +105,7 @@ class Deadlines:
         if p.policy:
             term = self.catalog.policy.terms[p.policy]
             terms = (p.policy,)
-            prefix = (f"“{term.word}”无法定时限，采用部署政策（{p.policy}）的默认值：{term.reason}",)
+            prefix = (f"“{term.word}”无法定时限，采用部署政策的默认值。{term.reason}",)
             if term.period == "none":
                 return _Plan("no_limit", prefix=prefix, terms=terms)
             amounts = {k: getattr(term.period, k, None) for k in amounts}
@@ -134,6 +141,14 @@ class Deadlines:
                        (f"期限为事件所载完成期限 {value.isoformat()}（由派发单位确定，不适用期间顺延）",))
         return deadline(None, None, None, None, False, (*plan.prefix, "部署政策未设期限：不设届满日"), plan.terms)
 
+    def _at_once(self, start_at: datetime, start_day: date, date_only: bool) -> tuple[
+            str, datetime, None, datetime, bool, tuple[str, ...]]:
+        """A period of zero hours: the act is due before the triggering act or at the same time."""
+        at = end_of_day(start_day) if date_only else start_at
+        steps = ("应在触发事件发生之前或者发生之时履行（例如录用前或者录用时），不另设期间",
+                 *(("触发事件只给出日期，当日履行均视为按时",) if date_only else ()))
+        return at.isoformat(), at, None, at, False, steps
+
     def _compute(self, rule_id: str, plan: _Plan, start_at: datetime, start_day: date, date_only: bool) -> Deadline:
         """Run the rule's period through the legal calendar from the instance's start (cached)."""
         start: date | datetime = start_day
@@ -148,6 +163,8 @@ class Deadlines:
             if cached is not None:
                 return cached
         prefix = plan.prefix
+        if plan.kind == "hours" and plan.amount == 0:  # "when hiring": before the act or at the same time
+            return deadline(*self._at_once(start_at, start_day, date_only), plan.terms)
         if plan.kind == "hours" and date_only:
             prefix = (*prefix, "触发事件只给出日期，小时期限自该日24时起算（对义务人最有利的解释）")
         calc_key = (plan.kind, start, plan.amount)

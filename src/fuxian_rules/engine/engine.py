@@ -13,6 +13,7 @@ evaluated in sorted order, and results are sorted; so the same events in any ord
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fuxian_rules.calendar.legal import LegalCalendar
+from fuxian_rules.catalog.district import DistrictUnits, load_district_units, restrict_areas
 from fuxian_rules.catalog.loader import Catalog, load_catalog
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, compile_catalog, flatten
 from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher
@@ -117,6 +119,9 @@ class Engine:
         calendars: Official holiday schedules for years the calendar package does not cover.
         backend: ``"auto"`` (durable_rules, or the reference evaluator where it cannot be installed),
             ``"durable_rules"`` or ``"reference"``.
+        units: A district's own units file (schools, kindergartens …), merged with ``rules/units.yaml``;
+            its hash goes into every receipt.
+        areas: Only the rules of these clause areas (and the rules they depend on); all when empty.
 
     Raises:
         LoadError: a rule, policy or calendar file is invalid (with file:line and field).
@@ -129,11 +134,20 @@ class Engine:
         policy: str | Path | None = None,
         calendars: Sequence[str | Path] = (),
         backend: str = "auto",
+        units: str | Path | None = None,
+        areas: Sequence[str] = (),
     ) -> None:
         if backend not in ("auto", "durable_rules", "reference"):
             raise RunError(f"unknown backend {backend!r}", field="backend",
                            hint="use 'auto', 'durable_rules' or 'reference'")
         self.catalog: Catalog = load_catalog(rules, policy)
+        self._units: DistrictUnits | None = None
+        if units is not None:  # a district's own schools, kindergartens … (see _district)
+            self._units = load_district_units(units, self.catalog.units)
+            self.catalog = dataclasses.replace(self.catalog, units=self._units.units)
+        self._areas = list(areas)
+        if self._areas:
+            self.catalog = restrict_areas(self.catalog, self._areas)
         self.calendar = LegalCalendar(calendars)
         self.compiled: CompiledCatalog = compile_catalog(self.catalog)
         self.reader = EventReader(self.catalog.types, self.catalog.units)
@@ -172,7 +186,9 @@ class Engine:
             calendar_years=list(self.calendar.known_years()),
             backend=self._backend.name,
             backend_note="; ".join(notes) or None,
-            active_areas=sorted(self.catalog.areas),
+            units_sha256=self._units.sha256 if self._units else None,
+            units_source=self._units.source if self._units else None,
+            areas=self._areas or None,
         )
 
     # ---- input --------------------------------------------------------------------------------

@@ -22,17 +22,17 @@ from fuxian_rules.model.events import Event
 from fuxian_rules.model.labels import RULE_KIND_ZH, STATUS_ZH
 from fuxian_rules.model.results import Obligation
 from fuxian_rules.model.time import CST
+from fuxian_rules.model.zhtime import zh_date, zh_dates, zh_instant
 
 __all__ = ["Explainer", "instant_stamp", "stamp", "why"]
 
 
 def instant_stamp(at: datetime, date_only: bool) -> str:
-    """An instant as legal staff read it: its CST day, or day and minute."""
+    """When an event happened, as a person writes it: ``2024年7月5日`` or ``2024年7月5日 10时30分``."""
     local = at if at.tzinfo is CST else at.astimezone(CST)
     if date_only:
-        return local.date().isoformat()
-    # %-formatting: half the cost of isoformat(" ", "minutes") or an f-string here, on a hot path
-    return "%04d-%02d-%02d %02d:%02d" % (local.year, local.month, local.day, local.hour, local.minute)  # noqa: UP031
+        return zh_date(local.date())
+    return f"{zh_date(local.date())} {local.hour}时" + (f"{local.minute}分" if local.minute else "")
 
 
 def stamp(ev: Event) -> str:
@@ -92,9 +92,9 @@ class Explainer:
             for eid in inst.trigger_ids[1:]:
                 trigger += f"\n　同案在先事件：{eid}"
         elif inst.origin == "schedule":
-            since = spec.valid_from.isoformat()
+            since = zh_date(spec.valid_from)
             if inst.anchor is not None:
-                since = f"{max(spec.valid_from, inst.anchor.day).isoformat()}（该单位在本案中的首个事件 {inst.anchor.id}）"
+                since = f"{zh_date(max(spec.valid_from, inst.anchor.day))}（该单位在本案中的首个事件 {inst.anchor.id}）"
             if inst.year is not None:
                 trigger = f"触发：{inst.year} 年度义务，自 {since} 起每年产生，无需触发事件"
             else:
@@ -102,12 +102,12 @@ class Explainer:
         else:
             src = inst.escalated_from
             assert src is not None and src.breach is not None
-            trigger = (f"触发：规则 {src.rule.spec.id}（{src.rule.spec.title}）于 {instant_stamp(src.breach, False)} "
+            trigger = (f"触发：规则 {src.rule.spec.id}（{src.rule.spec.title}）于 {zh_instant(src.breach)} "
                        f"{STATUS_ZH[src.status].sentence}，依本规则升级")
         period_line = inst.deadline.line if inst.deadline is not None else "期限：来源未规定期限，亦无部署政策适用，不设届满日"
         trigger += self._unit_notes(inst)
         return (f"{self._head[spec.id]}\n{trigger}\n"
-                f"义务人：{self._unit_name(inst.holder)}［{inst.holder}］{self._role[spec.id]}\n{period_line}\n"
+                f"义务人：{self._unit_name(inst.holder)}{self._role[spec.id]}\n{period_line}\n"
                 f"状态：{STATUS_ZH[inst.status].sentence}。{self._note(inst, at)}{self._tail[spec.id]}")
 
     def _unit_notes(self, inst: Instance) -> str:
@@ -115,12 +115,12 @@ class Explainer:
         spec, out = inst.rule.spec, ""
         if spec.holder.each is not None:
             unit = str(inst.context.get(spec.holder.each, ""))
-            out += f"\n所涉单位：{self._unit_name(unit)}［{unit}］（本项只就该单位核查）"
+            out += f"\n所涉单位：{self._unit_name(unit)}（本项只就该单位核查）"
         if spec.holder.map is not None and not inst.context.get(spec.holder.field or ""):
-            out += "\n注意：事件未载明单位类别（unit_kind），无法确定按职责分工负责督促的部门；请补充单位类别"
+            out += "\n注意：事件未载明单位类别，无法确定按职责分工负责督促的部门；请补充单位类别"
         kind_field = self.catalog.types[inst.anchor.type].fields.get("unit_kind") if inst.anchor else None
         if kind_field is not None and inst.holder not in self.catalog.units and not inst.context.get("unit_kind"):
-            out += ("\n注意：义务人不在单位名录中，事件也未载明单位类别（unit_kind），本系统未核实其是否属于"
+            out += ("\n注意：义务人不在单位名录中，事件也未载明单位类别，本系统未核实其是否属于"
                     "密切接触未成年人的单位；结果以事件所述为准")
         return out
 
@@ -134,12 +134,12 @@ class Explainer:
             assert close is not None
             return f"已由事件 {close.id}（{stamp(close)}）行使或落实"
         if reason is Reason.ADVISORY_LAPSED:
-            return f"提示：已过提示期限（{inst.deadline.text if inst.deadline else ''}），仍未见相应事件；不作为逾期认定"
+            return f"提示：已过提示期限（{zh_dates(inst.deadline.text) if inst.deadline and inst.deadline.text else ''}），仍未见相应事件；不作为逾期认定"
         if reason is Reason.VIOLATED_LATE_CORRECTION:
             assert close is not None
             return f"纠正行为（事件 {close.id}，{stamp(close)}）晚于期限，违反已经发生"
         if reason is Reason.OVERDUE:
-            return f"截至 {instant_stamp(at, False)} 已过届满时间，未见履行事件"
+            return f"截至 {zh_instant(at)} 已过届满时间，未见履行事件"
         if reason in _CLOSED_BY:
             assert close is not None
             return f"事件 {close.id}（{stamp(close)}）{_CLOSED_BY[reason]}"
@@ -183,7 +183,7 @@ def why(ev_: CaseEvaluator, rule_id: str, case_id: str, events: Sequence[Event],
             lines.append(f"本规则按单位产生，单位取自本案的“{types[sched.units_from.event].title}”"
                          f"（{sched.units_from.event}）事件；本案没有符合条件的此类事件")
         else:
-            lines.append(f"本规则自 {spec.valid_from.isoformat()} 起产生；所查询的时点早于该日")
+            lines.append(f"本规则自 {zh_date(spec.valid_from)} 起产生；所查询的时点早于该日")
         return lines
     trig_type = spec.trigger.event
     assert trig_type is not None
@@ -204,8 +204,8 @@ def why(ev_: CaseEvaluator, rule_id: str, case_id: str, events: Sequence[Event],
                 lines.append(f"事件 {ev.id}：条件不满足——字段 {c.field} {what} {want}，实际为 {got}")
             continue
         if not valid_on(spec, ev.day):
-            until = f"至 {spec.valid_to.isoformat()}" if spec.valid_to else ""
-            lines.append(f"事件 {ev.id}：发生于 {ev.day.isoformat()}，不在本规则的有效期间（自 {spec.valid_from.isoformat()}{until}）内")
+            until = f"至 {zh_date(spec.valid_to)}" if spec.valid_to else ""
+            lines.append(f"事件 {ev.id}：发生于 {zh_date(ev.day)}，不在本规则的有效期间（自 {zh_date(spec.valid_from)}{until}）内")
             continue
         if ev.id not in matched or spec.trigger.requires:
             for req in spec.trigger.requires:

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from fuxian_rules.model.construct import construct
+from fuxian_rules.model.hints import GBK_HINT, looks_like_gb18030, unit_hint
 from fuxian_rules.model.time import CST, in_supported_range
 from fuxian_rules.model.vocabulary import FieldSpec, TypeSpec, Unit
 
@@ -134,6 +135,9 @@ class EventReader:
         self.types = types
         self.units = units
         self.models = build_data_models(types)
+        self._unit_fields = {
+            t: [f for f, s in ts.fields.items() if s.kind in ("unit", "units")] for t, ts in types.items()
+        }
 
     def validate(self, raw: Any, line: int | None = None) -> Event | Rejection:
         """Validate one event given as a dict (or an :class:`Event`), returning it or its rejection."""
@@ -159,7 +163,7 @@ class EventReader:
         try:
             data = self.models[env.type].model_validate(env.data)
         except ValidationError as exc:
-            return _rejection(exc, line, eid, prefix=("data",))
+            return self._unit_name_given(exc, env.type, env.data, line, eid) or _rejection(exc, line, eid, ("data",))
         values = dict(data.__dict__)  # the fields, flat (no nested models): model_dump() at a fifth of the cost
         # Contract §3 (amended): a free-form unit code (a school, a kindergarten …) is accepted in every unit
         # field of every event; its syntax was checked above. Rules that need the unit's kind say so in their
@@ -167,6 +171,20 @@ class EventReader:
         # Every field was validated above; constructing without a second validation pass halves the cost.
         return construct(Event, {"id": env.id, "type": env.type, "case_id": env.case_id, "occurred_at": occurred,
                                  "date_only": date_only, "actor": env.actor, "data": values})
+
+
+    def _unit_name_given(self, exc: ValidationError, etype: str, data: Any, line: int | None,
+                         eid: str | None) -> Rejection | None:
+        """A unit field holding something that is not a code (a Chinese name, say): explain unit codes."""
+        err = exc.errors(include_input=False, include_url=False)[0]
+        loc = err["loc"]
+        if err["type"] != "string_pattern_mismatch" or not loc or loc[0] not in self._unit_fields[etype]:
+            return None
+        value = data.get(loc[0]) if isinstance(data, dict) else None
+        if isinstance(value, list) and len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(value):
+            value = value[loc[1]]
+        field = ".".join(str(p) for p in ("data", *loc))
+        return Rejection(line=line, id=eid, field=field, message=f"invalid {field}: {unit_hint(value, self.units)}")
 
 
 def date_only_msg(text: str) -> str:
@@ -239,7 +257,8 @@ def read_jsonl(lines: Iterable[bytes | str]) -> Iterator[tuple[int, Any | Reject
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield no, Rejection(line=no, message=f"not valid UTF-8 at byte {exc.start}")
+                hint = f"; {GBK_HINT}" if looks_like_gb18030(raw) else ""
+                yield no, Rejection(line=no, message=f"not valid UTF-8 at byte {exc.start}{hint}")
                 continue
         else:
             text = raw

@@ -6,9 +6,9 @@ fields may be added, never renamed.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from fuxian_rules.model.events import Rejection
 
@@ -69,8 +69,18 @@ class Receipt(BaseModel):
     calendar_years: list[int]
     backend: str
     backend_note: str | None = None
-    #: The clause areas whose rules were evaluated (all, unless the deployment policy names ``active_areas``).
-    active_areas: list[str] = Field(default_factory=list)
+    units_sha256: str | None = None
+    units_source: str | None = None
+    areas: list[str] | None = None
+
+    @model_serializer(mode="wrap")
+    def _only_what_was_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave out the deployment fields a run did not use, so the JSON of a default run never changes."""
+        data: dict[str, Any] = handler(self)
+        for key in ("units_sha256", "units_source", "areas"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class Result(BaseModel):

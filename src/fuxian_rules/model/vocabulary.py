@@ -52,8 +52,10 @@ class TypeSpec(BaseModel):
 
 @dataclass(frozen=True)
 class Unit:
-    """A unit of contract §3."""
+    """A unit of contract §3 (``kind`` and ``supervisor`` for a district's own units, see ``catalog.district``)."""
 
     code: str
     name: str
     role: str
+    kind: str | None = None
+    supervisor: str | None = None
