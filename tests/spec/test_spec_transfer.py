@@ -287,8 +287,11 @@ def test_a_penalty_after_the_case_was_transferred_or_declined_is_never_a_violati
     A transfer that was itself late is reported on the step that was late, not as 以罚代刑.
     """
     for c, d in duties(h, "transfer.no-penalty-instead"):
+        # before the penalty: an earlier instant, or an earlier day when the act gives only a date (a bare
+        # date on the penalty's own day says nothing about which came first)
         done = [a for a in (d.closing_act(c.events), d.cancelling_act(c.events))
-                if a is not None and S.instant(a) <= S.instant(d.trigger)]
+                if a is not None and (S.day_of(a) < S.day_of(d.trigger) if S.is_date_only(a)
+                                      else S.instant(a) <= S.instant(d.trigger))]
         if not done:
             continue
         after_all = S.History([c], c.events).span()[1] + timedelta(days=400)
