@@ -28,7 +28,7 @@ from fuxian_rules.errors import (
     PolicyError,
     RunError,
 )
-from fuxian_rules.model.events import Event, Rejection
+from fuxian_rules.model.events import Event, Rejection, read_jsonl
 from fuxian_rules.model.results import Obligation, Receipt, Result
 from fuxian_rules.model.version import library_version as _library_version
 
@@ -58,6 +58,7 @@ __all__ = [
     "event_digest",
     "load_catalog",
     "parse_as_of",
+    "read_jsonl",
 ]
 
 for _name in __all__:

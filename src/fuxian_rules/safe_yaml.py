@@ -9,6 +9,7 @@ errors can say ``file:line``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fuxian_rules.errors import CatalogError, LoadError
 
-__all__ = ["MAX_BYTES", "Located", "VersionedFile", "located_validation_error", "read_yaml"]
+__all__ = ["MAX_BYTES", "Located", "VersionedFile", "flow_too_deep", "located_validation_error", "read_yaml"]
 
 # Error codes (docs/errors.md): the same problem has the same code in every kind of file.
 TOO_LARGE = "FR-YAML-001"
@@ -35,6 +36,33 @@ INVALID = "FR-FILE-001"  # a value does not fit the file's schema (pydantic)
 MAX_BYTES = 2 * 1024 * 1024
 #: Nesting deeper than this is refused: rule files are a few levels deep.
 MAX_DEPTH = 32
+
+
+_FLOW = re.compile(r"[\[\]{}\n]")
+
+
+def flow_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The line at which brackets open more than ``limit`` levels deep, or None.
+
+    PyYAML's scanner re-examines every open flow level at every token, so ``[[[[…`` costs time quadratic
+    in its depth (400 KB of ``[`` ran for minutes) before any error; and nesting deeper than Python's
+    stack ends in a ``RecursionError``. A linear pass over the brackets finds such a file first. It
+    counts brackets inside quoted text too, which only a file with dozens of unmatched ``[`` in its
+    prose could notice.
+    """
+    depth = 0
+    line = 1
+    for m in _FLOW.finditer(text):
+        ch = m.group()
+        if ch == "\n":
+            line += 1
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif depth:
+            depth -= 1
+    return None
 
 
 @dataclass
@@ -103,6 +131,10 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError,
             ) from None
     if len(text) > MAX_BYTES:
         raise error(f"file is larger than {MAX_BYTES} bytes", file=file, hint="split it up", code=TOO_LARGE)
+    deep = flow_too_deep(text)
+    if deep is not None:
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file, line=deep,
+                    hint="these files are a few levels deep", code=TOO_DEEP)
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -126,15 +158,17 @@ def read_yaml(text: str | bytes, file: str, error: type[LoadError] = LoadError,
                     hint="remove the control character", code=SYNTAX) from None
     except yaml.YAMLError as exc:
         raise error(f"YAML error: {exc}", file=file, code=SYNTAX, hint="save the file as UTF-8 YAML") from None
+    except RecursionError:  # block nesting hundreds deep: PyYAML composes recursively
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", file=file,
+                    hint="these files are a few levels deep", code=TOO_DEEP) from None
     located = Located(data=None, file=file, name=name)
     if node is None:
         located.lines[()] = 1  # an empty document: errors about it point at line 1
         return located
-    located.data = _build(node, (), located, error, 0)
+    # A constructor per file: it remembers every node it built, so a shared one would keep every value
+    # of every file ever read (an engine reloaded in a loop grew by megabytes each time).
+    located.data = _build(node, (), located, error, 0, yaml.constructor.SafeConstructor())
     return located
-
-
-_SCALARS = yaml.SafeLoader(stream="")
 
 
 def _build(
@@ -143,6 +177,7 @@ def _build(
     out: Located,
     error: type[LoadError],
     depth: int,
+    scalars: yaml.constructor.SafeConstructor,
 ) -> Any:
     line = node.start_mark.line + 1
     out.lines[path] = line
@@ -157,7 +192,7 @@ def _build(
                 raise error("mapping keys must be plain names (no merge keys)", file=out.file, line=key_line,
                             field=out.name(path), code=BAD_KEY, hint="write each key out as a name")
             try:
-                key = str(_SCALARS.construct_object(key_node, deep=True))
+                key = str(scalars.construct_object(key_node, deep=True))
             except (yaml.YAMLError, ValueError) as exc:
                 raise error(f"bad key: {exc}", file=out.file, line=key_line, field=out.name(path), code=BAD_KEY,
                             hint="keys are plain names") from None
@@ -170,14 +205,14 @@ def _build(
                     hint="YAML keeps only the last one; remove or rename the other",
                     code=DUPLICATE_KEY,
                 )
-            result[key] = _build(value_node, (*path, key), out, error, depth + 1)
+            result[key] = _build(value_node, (*path, key), out, error, depth + 1, scalars)
             out.lines[(*path, key)] = key_line  # point errors at the key, where a reader looks
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(v, (*path, i), out, error, depth + 1) for i, v in enumerate(node.value)]
+        return [_build(v, (*path, i), out, error, depth + 1, scalars) for i, v in enumerate(node.value)]
     if isinstance(node, yaml.ScalarNode):
         try:
-            return _SCALARS.construct_object(node, deep=True)
+            return scalars.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2024-02-30
             raise error(f"invalid value: {exc}", file=out.file, line=line, field=out.name(path),
                         hint="dates are written YYYY-MM-DD", code=BAD_VALUE) from None

@@ -329,7 +329,9 @@ def _check_placement(checker: _Checker, pat: EventPattern, key: str, src: Locate
 
 
 def _check_graph(rules: dict[str, LoadedRule]) -> None:
-    edges: dict[str, list[str]] = {}
+    # Edges point from a rule to the rules that must be decided after it: its escalation targets, and
+    # the rules whose period follows it. (A ``follows`` edge runs against the direction it is written in.)
+    edges: dict[str, list[tuple[str, str]]] = {rid: [] for rid in rules}
     for rid, lr in rules.items():
         spec = lr.spec
         for target in spec.escalates_to:
@@ -344,7 +346,9 @@ def _check_graph(rules: dict[str, LoadedRule]) -> None:
                 if target not in rules:
                     raise CatalogError(f"period follows unknown rule {target!r}", file=lr.file, line=lr.line,
                                        field=f"{rid}.period.follows", hint=_suggest(target, rules))
-        edges[rid] = [*spec.escalates_to, *((spec.period.follows or []) if spec.period else [])]
+        edges[rid].extend((target, f"{rid}.escalates_to") for target in spec.escalates_to)
+        for target in (spec.period.follows or []) if spec.period else []:
+            edges[target].append((rid, f"{rid}.period.follows"))
     for rid, lr in rules.items():
         if lr.spec.trigger.escalated and not any(rid in r.spec.escalates_to for r in rules.values()):
             raise CatalogError(f"rule {rid!r} is an escalation target but nothing escalates to it",
@@ -353,12 +357,12 @@ def _check_graph(rules: dict[str, LoadedRule]) -> None:
 
     def visit(node: str, trail: list[str]) -> None:
         state[node] = 1
-        for nxt in edges[node]:
+        for nxt, field in edges[node]:
             if state.get(nxt) == 1:
                 cycle = " → ".join([*trail[trail.index(nxt):], nxt]) if nxt in trail else f"{node} → {nxt}"
-                lr = rules[node]
-                raise CatalogError(f"cyclic escalation or period reference: {cycle}", file=lr.file, line=lr.line,
-                                   field=f"{node}.escalates_to")
+                lr = rules[field.rsplit(".escalates_to", 1)[0].rsplit(".period.follows", 1)[0]]
+                raise CatalogError(f"cyclic escalation or period reference (each must be decided after the one "
+                                   f"before it): {cycle}", file=lr.file, line=lr.line, field=field)
             if state.get(nxt, 0) == 0:
                 visit(nxt, [*trail, nxt])
         state[node] = 2

@@ -6,22 +6,23 @@ JSON Schema of events for callers in other languages; ``coverage`` shows how eac
 is handled.
 
 Exit status: 0 when everything was evaluated, 1 when at least one event was rejected (the rest are
-still evaluated and printed), 2 on a usage error or a bad rule/policy/calendar file.
+still evaluated and printed), 2 on a usage error or a bad rule/policy/calendar file, 3 on an internal
+error (a bug: no input should cause one).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
-from typing import Any, BinaryIO, TextIO
+from typing import Any, TextIO
 
 from fuxian_rules import __version__
 from fuxian_rules.catalog.schema import event_json_schema
+from fuxian_rules.cli.check import events_input, run_check
 from fuxian_rules.cli.coverage import add_coverage_command
 from fuxian_rules.cli.table import console_for, print_text
 from fuxian_rules.cli.views import print_check, print_explain, print_rules
@@ -30,17 +31,12 @@ from fuxian_rules.errors import FuxianRulesError, RunError
 from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
 from fuxian_rules.model.results import Result
+from fuxian_rules.parallel.cli import add_workers_option, maybe_check_partitioned
 from fuxian_rules.reports.cli import register as add_report_commands
+from fuxian_rules.service.cli import register as add_service_commands
 from fuxian_rules.settings import settings_from_args
 
 __all__ = ["main"]
-
-def _events_input(path: str) -> contextlib.AbstractContextManager[BinaryIO]:
-    """The events file opened for reading bytes; ``-`` is standard input (left open afterwards)."""
-    if path == "-":
-        return contextlib.nullcontext(sys.stdin.buffer)
-    return open(path, "rb")
-
 
 def _engine(args: argparse.Namespace) -> Engine:
     return Engine(**settings_from_args(args).engine_kwargs())
@@ -56,6 +52,7 @@ def _basis_label(engine: Engine) -> Callable[[str], str]:
 
 
 def _print_result(result: Result, fmt: str, out: TextIO, engine: Engine | None = None) -> None:
+    """Print a result computed elsewhere (the partitioned check) exactly as the one-process check does."""
     if fmt == "json":
         data = result.model_dump(mode="json")
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -64,33 +61,14 @@ def _print_result(result: Result, fmt: str, out: TextIO, engine: Engine | None =
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    engine = _engine(args)
-    if args.stream:
-        try:
-            return _check_stream(engine, args, out)
-        finally:
-            engine.close()
-    try:
-        with _events_input(args.events) as fh:
-            result = engine.evaluate(read_jsonl(fh), args.as_of)
-    finally:
-        engine.close()
-    _print_result(result, args.format, out, engine)
-    return 1 if result.rejected else 0
+    def print_partitioned(result: Result, fmt: str, to: TextIO) -> None:
+        # Tables name clauses from the catalogue, so they need an engine; JSON does not.
+        _print_result(result, fmt, to, _engine(args) if fmt != "json" else None)
 
-
-def _check_stream(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
-    """JSON Lines out as each case ends: ``{"obligation": …}``, ``{"rejected": …}``, then ``{"receipt": …}``."""
-    rejected = 0
-    with _events_input(args.events) as fh:
-        for _, obligations, rejections in engine.evaluate_stream(read_jsonl(fh), args.as_of):
-            for o in obligations:
-                out.write(json.dumps({"obligation": o.model_dump(mode="json")}, ensure_ascii=False) + "\n")
-            for r in rejections:
-                rejected += 1
-                out.write(json.dumps({"rejected": r.model_dump(mode="json")}, ensure_ascii=False) + "\n")
-    out.write(json.dumps({"receipt": engine.receipt().model_dump(mode="json")}, ensure_ascii=False) + "\n")
-    return 1 if rejected else 0
+    if (code := maybe_check_partitioned(args, out, print_partitioned)) is not None:
+        return code
+    with _engine(args) as engine:
+        return run_check(engine, args.events, args.as_of, args.format, args.stream, out, _basis_label(engine))
 
 
 def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
@@ -112,8 +90,9 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
         close = get_close_matches(args.rule, engine.catalog.rules, 1)
         raise RunError(f"no rule {args.rule!r} in the catalogue", field="--rule",
                        hint="`fuxian-rules rules` lists the rule ids" + "".join(f"; did you mean {m}?" for m in close))
-    with _events_input(args.events) as fh:
-        obligations, why = engine.explain(args.case_id, read_jsonl(fh), args.as_of, args.rule)
+    with events_input(args.events) as fh:
+        obligations, why = engine.explain(args.case_id, read_jsonl(fh, engine.reader.known_word), args.as_of,
+                                         args.rule)
     console = console_for(out)
     if args.rule is not None:
         print_text(console, "\n".join(why))
@@ -169,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--stream", action="store_true",
                    help="input grouped by case: evaluate case by case in flat memory, JSON Lines out")
+    add_workers_option(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("rules", parents=[common], help="list the rule catalogue")
@@ -186,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_schema)
     add_coverage_command(sub, common)
     add_report_commands(sub, [common])
+    add_service_commands(sub, [common])
     return parser
 
 
@@ -209,6 +190,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except OSError as exc:
         sys.stderr.write(f"fuxian-rules: error: {exc.filename}: {exc.strerror}\n")
         return 2
+    except Exception as exc:  # a bug: its own status, and nothing of the input (the message may hold it)
+        sys.stderr.write(f"fuxian-rules: internal error ({type(exc).__name__}); this is a bug, please report it "
+                         "with the command that caused it (set FUXIAN_RULES_TRACEBACK=1 for the traceback)\n")
+        if os.environ.get("FUXIAN_RULES_TRACEBACK"):
+            import traceback
+
+            traceback.print_exc()
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -92,9 +92,20 @@ def _layout(columns: Sequence[Column], rows: list[Sequence[str]], width: int) ->
         shown.remove(by_keep[0])
 
 
+def clean(text: str) -> str:
+    """Text safe to print on a terminal or in a log: control and format characters become escapes.
+
+    Case ids, rejection messages and unit names come from callers; an ESC sequence or a newline inside
+    one must not forge a line of output (``line 999 id 'forged': …``) or restyle the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def print_table(console: Console, columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> list[str]:
     """Print the rows under Chinese headers, fitted to the console; return the headers of dropped columns."""
-    rows = list(rows)
+    rows = [[clean(cell) for cell in row] for row in rows]
     shown, widths = _layout(columns, rows, console.width)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False, expand=False,
                   header_style="bold")
@@ -110,7 +121,7 @@ def print_table(console: Console, columns: Sequence[Column], rows: Iterable[Sequ
 def print_text(console: Console, text: str, indent: int = 0) -> None:
     """Print plain text (never read as markup), wrapped to the console, each line indented by ``indent``."""
     for line in text.splitlines() or [""]:
-        console.print(Text(" " * indent + line), overflow="fold", crop=True)
+        console.print(Text(" " * indent + clean(line)), overflow="fold", crop=True)
 
 
 def due_text(due: str | None, provisional: bool) -> str:

@@ -37,7 +37,8 @@ def print_check(result: Any, out: TextIO, basis_label: Callable[[str], str] = st
     """The ``check`` table: one row per obligation, then counts, rejections and the receipt."""
     console = console_for(out)
     at = as_of_text(datetime.fromisoformat(result.as_of))
-    print_text(console, f"截至 {at}：{len(result.obligations)} 项义务，{len(result.rejected)} 个事件被拒绝")
+    rejected = max(getattr(result, "rejected_total", 0), len(result.rejected))
+    print_text(console, f"截至 {at}：{len(result.obligations)} 项义务，{rejected} 个事件被拒绝")
     if result.obligations:
         columns = [Column("案件", 9, 12), Column("规则", 8, 20), Column("义务人", 5, 10), Column("状态", 10, 8, False),
                    Column("届满", 6, 10), Column("条款", 2, 14)]
@@ -60,6 +61,9 @@ def print_check(result: Any, out: TextIO, basis_label: Callable[[str], str] = st
         for r in result.rejected:
             where = f"第 {r.line} 行" if r.line is not None else "事件"
             print_text(console, f"{where}" + (f"（id {r.id}）" if r.id else "") + f"：{r.message}", indent=2)
+        more = getattr(result, "rejected_total", 0) - len(result.rejected)
+        if more > 0:
+            print_text(console, f"……另有 {more} 个被拒绝的事件未列出（只列出前 {len(result.rejected)} 个）", indent=2)
     rc = result.receipt
     console.print()
     years = f"{rc.calendar_years[0]}–{rc.calendar_years[-1]}" if rc.calendar_years else "—"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ from fuxian_rules.engine.backends.reference import ReferenceBackend
 from fuxian_rules.engine.explanations import Explainer
 from fuxian_rules.engine.explanations import why as explain_why
 from fuxian_rules.engine.ingestion import Ingestion
+from fuxian_rules.engine.limits import (
+    MAX_CASE_EVENTS,
+    MAX_REJECTIONS,
+    YEARLY_HORIZON_YEARS,
+    CaseTooLargeError,
+    RejectionLog,
+    gc_paused,
+)
 from fuxian_rules.engine.status import CaseEvaluator
 from fuxian_rules.errors import BackendError, RunError
 from fuxian_rules.model.events import Event, EventReader, Rejection, read_jsonl
@@ -113,6 +122,14 @@ def _make_backend(name: str) -> tuple[Backend, str | None]:
 class Engine:
     """Evaluate event histories against the rule catalogue.
 
+    The engine keeps no state between calls: each call sees only the events passed to it, so pass the
+    whole history of a case every time (a history split over two calls gives other obligations — a
+    closing act in the second call is not seen by the first). The ledger keeps that history for you.
+
+    Use it as a context manager (``with Engine() as engine: …``) or call :meth:`close`; a closed engine
+    raises :class:`~fuxian_rules.RunError` if used again. Engines dropped without ``close()`` free their
+    backend when they are collected.
+
     Args:
         rules: A catalogue folder (default: the bundled ``rules/``).
         policy: A deployment policy file overriding terms of ``rules/policy.yaml``.
@@ -122,6 +139,9 @@ class Engine:
         units: A district's own units file (schools, kindergartens …), merged with ``rules/units.yaml``;
             its hash goes into every receipt.
         areas: Only the rules of these clause areas (and the rules they depend on); all when empty.
+        max_case_events: Events one case may hold; a larger case is not evaluated and is reported
+            (code ``case_too_large``, see :mod:`fuxian_rules.engine.limits`).
+        max_rejections: Rejections a result keeps with their lines; the rest are counted.
 
     Raises:
         LoadError: a rule, policy or calendar file is invalid (with file:line and field).
@@ -136,10 +156,18 @@ class Engine:
         backend: str = "auto",
         units: str | Path | None = None,
         areas: Sequence[str] = (),
+        max_case_events: int = MAX_CASE_EVENTS,
+        max_rejections: int = MAX_REJECTIONS,
     ) -> None:
+        self._closed = True  # until the backend is loaded
+        self.max_case_events = max_case_events
+        self.max_rejections = max_rejections
         if backend not in ("auto", "durable_rules", "reference"):
             raise RunError(f"unknown backend {backend!r}", field="backend",
                            hint="use 'auto', 'durable_rules' or 'reference'")
+        #: How this engine was built, for worker processes that build their own (evaluate_partitioned).
+        self.init_args: dict[str, Any] = {"rules": rules, "policy": policy, "calendars": tuple(calendars),
+                                          "backend": backend, "units": units, "areas": tuple(areas)}
         self.catalog: Catalog = load_catalog(rules, policy)
         self._units: DistrictUnits | None = None
         if units is not None:  # a district's own schools, kindergartens … (see _district)
@@ -168,6 +196,22 @@ class Engine:
         self._lock = threading.Lock()
         self._evaluator = CaseEvaluator(self.compiled, self.calendar)
         self._explainer = Explainer(self.compiled)
+        # Native state is freed when the engine is collected, even if close() was never called.
+        self._finalizer = weakref.finalize(self, _close_backends, self._backend, self._fallback)
+        self._closed = False
+
+    def __enter__(self) -> Engine:
+        """Use the engine in a ``with`` block; it is closed when the block ends."""
+        self._check_open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the engine."""
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RunError("this engine is closed", hint="create a new Engine, or use it inside its `with` block")
 
     @property
     def backend_name(self) -> str:
@@ -194,6 +238,7 @@ class Engine:
     # ---- input --------------------------------------------------------------------------------
     def ingestion(self) -> Ingestion:
         """A fresh :class:`Ingestion`: the one de-duplication rule, with its own memory of ids."""
+        self._check_open()
         return Ingestion(self.reader)
 
     def validate(self, events: Iterable[Any]) -> tuple[list[Event], list[Rejection]]:
@@ -202,6 +247,7 @@ class Engine:
         Returns the accepted events sorted by (instant, id) and the rejections sorted by line. See
         :class:`Ingestion` for the rule (first version of an id wins; a later, different one is rejected).
         """
+        self._check_open()
         ingestion = self.ingestion()
         good: list[Event] = []
         rejected: list[Rejection] = []
@@ -212,12 +258,16 @@ class Engine:
                 rejected.append(outcome)
             elif outcome is not None:
                 good.append(outcome)
-        rejected.sort(key=lambda r: (r.line is None, r.line or 0, r.id or "", r.message))
+        rejected.sort(key=_rejection_order)
         return sorted(good, key=lambda e: (e.occurred_at, e.id)), rejected
 
     # ---- evaluation ---------------------------------------------------------------------------
     def evaluate(self, events: Iterable[Any], as_of: str | date | datetime) -> Result:
         """Evaluate events as of an instant and return every obligation, rejection and the receipt.
+
+        The engine keeps no state between calls: pass the whole history of every case (the ledger keeps
+        it for you). Rejections are kept up to ``max_rejections`` (in line order) and counted in
+        ``rejected_total``; a case over ``max_case_events`` is reported (code ``case_too_large``).
 
         Args:
             events: Dicts shaped like contract §1, :class:`Event` objects, or ``(line, obj)`` pairs.
@@ -225,28 +275,58 @@ class Engine:
                 ignored: the result is what was knowable then.
         """
         at = parse_as_of(as_of)
-        good, rejected = self.validate(events)
+        self._check_open()
+        ingestion = self.ingestion()
+        log = RejectionLog(self.max_rejections)
         by_case: dict[str, list[Event]] = defaultdict(list)
-        for ev in good:
-            if _known_at(ev, at):
-                by_case[ev.case_id].append(ev)
+        for item in events:
+            line, raw = item if isinstance(item, tuple) else (None, item)
+            outcome = ingestion.offer(raw, line)
+            if isinstance(outcome, Rejection):
+                log.add(outcome)
+            elif outcome is not None and _known_at(outcome, at):
+                by_case[outcome.case_id].append(outcome)
+        log.kept.sort(key=_rejection_order)
         obligations: list[Obligation] = []
         notes: set[str] = set()
-        for case_id in sorted(set(by_case) | set(self.scheduled_case_ids(at))):
-            case = self.evaluate_case(by_case.get(case_id, []), at, case_id=case_id)
+        for case in self.evaluate_cases(by_case, at, log):
             obligations.extend(case.obligations)
             if case.note:
                 notes.add(case.note)
-        return Result(as_of=at.isoformat(), obligations=obligations, rejected=rejected,
-                      receipt=self.receipt("; ".join(sorted(notes)) or None))
+        return Result(as_of=at.isoformat(), obligations=obligations, rejected=log.kept,
+                      rejected_total=log.total, receipt=self.receipt("; ".join(sorted(notes)) or None))
+
+    def evaluate_cases(self, by_case: dict[str, list[Event]], at: datetime, log: RejectionLog
+                       ) -> Iterator[CaseResult]:
+        """Evaluate grouped events and the scheduled cases in sorted case order, one case at a time.
+
+        Each case's events are dropped from ``by_case`` once evaluated; a case over the bound goes to
+        ``log`` as one ``case_too_large`` rejection. Batch consumers write each result as it comes.
+        """
+        for case_id in sorted(set(by_case) | set(self.scheduled_case_ids(at))):
+            try:
+                yield self.evaluate_case(by_case.pop(case_id, []), at, case_id=case_id)
+            except CaseTooLargeError as exc:
+                log.add(exc.rejection())
+
+    def evaluate_partitioned(self, events: Iterable[Any], as_of: str | date | datetime,
+                             workers: int | None = None) -> Result:
+        """:meth:`evaluate` on several processes, partitioned by case (same result; see :mod:`.parallel`)."""
+        # The partitioned evaluator sits above the engine (its worker processes each build an Engine from
+        # init_args), so it is imported when first used rather than by every `import fuxian_rules`.
+        from fuxian_rules.parallel import evaluate_partitioned
+
+        return evaluate_partitioned(self.init_args, events, as_of, workers=workers)
 
     def evaluate_stream(self, events: Iterable[Any], as_of: str | date | datetime
                         ) -> Iterator[tuple[str, list[Obligation], list[Rejection]]]:
         """Evaluate input grouped by case, one case at a time, in constant memory per case.
 
         Yields ``(case_id, obligations, rejections)`` as each case ends (when the next case begins),
-        then the scheduled mechanism cases. A case that reappears after its group ended stops the run with
-        :class:`RunError` (field ``case_id``): the results already yielded for it would be wrong. Ids are
+        then the scheduled mechanism cases. The engine keeps no state between calls: each case's whole
+        history must be in its group. A case over ``max_case_events`` yields one ``case_too_large``
+        rejection (its events are not held). A case that reappears after its group ended stops the run
+        with :class:`RunError` (field ``case_id``): the results already yielded for it would be wrong. Ids are
         remembered (as a hash of their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
         version is rejected and the first one kept, since the first may already have been reported.
         """
@@ -255,10 +335,13 @@ class Engine:
         finished: set[str] = set()
         current: str | None = None
         buffer: list[Event] = []
+        too_large = False
 
         def flush() -> tuple[str, list[Obligation], list[Rejection]]:
             assert current is not None
             finished.add(current)
+            if too_large:
+                return current, [], [CaseTooLargeError(current, self.max_case_events).rejection()]
             return current, self.evaluate_case(buffer, at, case_id=current).obligations, []
 
         for item in events:
@@ -273,7 +356,7 @@ class Engine:
             if ev.case_id != current:
                 if current is not None:
                     yield flush()
-                current, buffer = None, []
+                current, buffer, too_large = None, [], False
                 if ev.case_id in finished:
                     # What was already yielded for that case lacked this event: its statuses cannot be trusted
                     # (mostly false "overdue"), so the run stops instead of printing more of them.
@@ -282,7 +365,11 @@ class Engine:
                                    "cases; results printed so far are incomplete. Sort the input by case_id, "
                                    "or evaluate it as a batch (without --stream)", field="case_id")
                 current = ev.case_id
+            if too_large:
+                continue
             buffer.append(ev)
+            if len(buffer) > self.max_case_events:
+                buffer, too_large = [], True
         if current is not None:
             yield flush()
         for case_id in self.scheduled_case_ids(at):
@@ -292,10 +379,11 @@ class Engine:
     def evaluate_file(self, path: str | Path, as_of: str | date | datetime) -> Result:
         """Evaluate a JSON Lines file of events (one object per line)."""
         with open(path, "rb") as fh:
-            return self.evaluate(read_jsonl(fh), as_of)
+            return self.evaluate(read_jsonl(fh, self.reader.known_word), as_of)
 
     def match_case(self, events: Sequence[Event]) -> tuple[set[Activation], str | None]:
         """Run the backend on one case's events; fall back to the reference evaluator on failure."""
+        self._check_open()
         relevant = self.compiled.relevant({e.type for e in events})
         if not relevant:
             return set(), None
@@ -324,14 +412,17 @@ class Engine:
         Args:
             events: That case's validated events (from :meth:`validate` or an :class:`Ingestion`), in
                 any order; events after ``as_of`` are ignored. The engine keeps no state between calls:
-                pass the case's whole history.
+                pass the whole history of the case (the ledger keeps it for you).
             as_of: An instant, or a date meaning the end of that day (CST).
             case_id: Required when ``events`` is empty (a scheduled case); otherwise must match them.
 
         Raises:
             RunError: events of several cases, or no case id.
+            CaseTooLargeError: more than ``max_case_events`` events (a :class:`RunError`, code
+                ``case_too_large``).
         """
         at = parse_as_of(as_of)
+        self._check_open()
         ids = {e.case_id for e in events}
         if case_id is None:
             if len(ids) != 1:
@@ -339,16 +430,24 @@ class Engine:
             case_id = next(iter(ids))
         elif ids - {case_id}:
             raise RunError("evaluate_case was given events of another case", field="case_id")
-        known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
-        activations, note = self.match_case(known)
-        instances = self._evaluator.evaluate(case_id, known, activations, at)
-        return CaseResult(case_id, self._explainer.obligations(instances, at), note)
+        if len(events) > self.max_case_events:
+            raise CaseTooLargeError(case_id, self.max_case_events)
+        with gc_paused(len(events)):
+            known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
+            activations, note = self.match_case(known)
+            notes: list[str] = [note] if note else []
+            instances = self._evaluator.evaluate(case_id, known, activations, at, notes, YEARLY_HORIZON_YEARS)
+            return CaseResult(case_id, self._explainer.obligations(instances, at), "; ".join(notes) or None)
 
     def explain(self, case_id: str, events: Iterable[Any], as_of: str | date | datetime,
                 rule: str | None = None) -> tuple[list[Obligation], list[str]]:
         """Return one case's obligations and, for ``rule``, why it did or did not fire (Chinese lines)."""
         at = parse_as_of(as_of)
         good, _ = self.validate(events)
+        if len(good) > self.max_case_events:
+            good = [e for e in good if e.case_id == case_id]
+            if len(good) > self.max_case_events:
+                raise CaseTooLargeError(case_id, self.max_case_events)
         case_events = [e for e in good if e.case_id == case_id and _known_at(e, at)]
         activations, _ = self.match_case(case_events)
         obligations = self._explainer.obligations(self._evaluator.evaluate(case_id, case_events, activations, at), at)
@@ -358,5 +457,15 @@ class Engine:
         return obligations, why
 
     def close(self) -> None:
-        """Free the backend's native state."""
-        self._backend.close()
+        """Free the backend's native state; the engine cannot be used afterwards (closing twice is harmless)."""
+        self._closed = True
+        self._finalizer()
+
+
+def _close_backends(*backends: Backend) -> None:
+    for backend in backends:
+        backend.close()
+
+
+def _rejection_order(r: Rejection) -> tuple[bool, int, str, str]:
+    return (r.line is None, r.line or 0, r.id or "", r.message)

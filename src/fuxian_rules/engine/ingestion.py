@@ -53,4 +53,4 @@ class Ingestion:
             return ev
         if known == digest:
             return None
-        return Rejection(line=line, id=ev.id, field="id", message=CONFLICT_MESSAGE)
+        return Rejection(line=line, id=ev.id, field="id", code="id_conflict", message=CONFLICT_MESSAGE)

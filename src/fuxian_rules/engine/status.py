@@ -21,6 +21,8 @@ from fuxian_rules.calendar.legal import LegalCalendar
 from fuxian_rules.engine.backends.compiler import CompiledCatalog, CompiledRule
 from fuxian_rules.engine.backends.ir import Activation
 from fuxian_rules.engine.deadlines import Deadline, Deadlines, same_as
+from fuxian_rules.engine.limits import horizon_note
+from fuxian_rules.engine.pairing import ClosingIndex, PartnerIndex
 from fuxian_rules.model.events import Event
 from fuxian_rules.model.results import Status
 from fuxian_rules.model.rules import RuleSpec
@@ -77,15 +79,6 @@ def not_before(ev: Event, ref: Event) -> bool:
     return ev.occurred_at >= ref.occurred_at or ev.day == ref.day
 
 
-def _matches(mine: Any, theirs: Any) -> bool:
-    """A closing event's field matches the instance's: equal, or (a list of units) containing it."""
-    if mine is None:
-        return False
-    if isinstance(mine, list) and not isinstance(theirs, list):
-        return theirs in mine
-    return bool(mine == theirs)
-
-
 def _one_per_unit(insts: list[Instance], field: str) -> list[Instance]:
     """Split each instance into one per unit its list field names (``holder: {field: …, each: true}``)."""
     out = []
@@ -99,25 +92,9 @@ def _one_per_unit(insts: list[Instance], field: str) -> list[Instance]:
     return out
 
 
-def _in_order(anchor: Event, partner: Event, order: str) -> bool:
-    """Whether a required event stands in the pattern's ``order`` to the trigger (see EventPattern.order)."""
-    unclear = anchor.day == partner.day and (anchor.date_only or partner.date_only)
-    if order == "before":
-        return partner.day < anchor.day if unclear else partner.occurred_at < anchor.occurred_at
-    if order == "same_day_unclear":
-        return unclear
-    return not_before(anchor, partner)
-
-
 def valid_on(spec: RuleSpec, day: date) -> bool:
     """Whether a rule is in force on ``day`` (its ``valid_from``/``valid_to``)."""
     return spec.valid_from <= day and (spec.valid_to is None or day <= spec.valid_to)
-
-
-def _year_of(ev: Event) -> int:
-    """The year a yearly duty's closing event counts for: its ``data.year`` if it names one, else its day's."""
-    year = ev.data.get("year")
-    return year if isinstance(year, int) and not isinstance(year, bool) else ev.day.year
 
 
 class CaseEvaluator:
@@ -150,24 +127,19 @@ class CaseEvaluator:
             return [Instance(cr, case_id, a, [a.id], {k: v for k, v in a.data.items() if v is not None},
                               a.occurred_at, day, a.date_only, "event")
                     for a in anchors if valid_on(cr.spec, day := a.day)]
-        # anchor id -> for each required pattern, the earlier events that can fill it. Activations come
-        # grouped by anchor in event order (see evaluate), so the anchors are visited in that order.
-        partners: dict[str, list[dict[str, Event]]] = {}
-        width = len(spec.trigger.requires)
-        for ids in found:
-            slots = partners.get(ids[0])
-            if slots is None:
-                slots = partners[ids[0]] = [{} for _ in range(width)]
-            anchor = events[ids[0]]
-            for k, pid in enumerate(ids[1:]):
-                if _in_order(anchor, events[pid], spec.trigger.requires[k].order):
-                    slots[k][pid] = events[pid]
+        # Each required pattern is filled by its earliest event (joined on the match fields) on or
+        # before the anchor's day, found through an index; anchors come in event order (see evaluate).
+        index = PartnerIndex(acts, events)
         out = []
-        for aid, slots in partners.items():
+        for (aid,) in found:
             anchor = events[aid]
-            if not all(slots) or not valid_on(cr.spec, anchor.day):
+            if not valid_on(cr.spec, anchor.day):
                 continue
-            chosen = [min(s.values(), key=lambda e: (e.occurred_at, e.id)) for s in slots]
+            slots = [index.earliest(mid, r.match, anchor, r.order)
+                     for mid, r in zip(cr.requires, spec.trigger.requires, strict=True)]
+            chosen = [e for e in slots if e is not None]
+            if len(chosen) < len(slots):
+                continue
             context: dict[str, Any] = {}
             for ev in (*chosen, anchor):
                 context.update({k: v for k, v in ev.data.items() if v is not None})
@@ -176,7 +148,8 @@ class CaseEvaluator:
         return out
 
     def _scheduled_instances(self, cr: CompiledRule, case_id: str, at: datetime,
-                             acts: dict[str, list[tuple[str, ...]]], events: dict[str, Event]) -> list[Instance]:
+                             acts: dict[str, list[tuple[str, ...]]], events: dict[str, Event],
+                             horizon: int | None = None, notes: list[str] | None = None) -> list[Instance]:
         sched = cr.spec.trigger.schedule
         assert sched is not None
         if sched.case_id is not None and sched.case_id != case_id:
@@ -202,6 +175,11 @@ class CaseEvaluator:
                 if start < at and valid_on(cr.spec, first_day):
                     out.append(Instance(cr, case_id, first, ids, dict(ctx), start, first_day, True, "schedule"))
                 continue
+            if horizon is not None and last_year >= first_day.year + horizon:
+                # A far as_of would raise a duty for every year up to it (a thousand years for 2999).
+                if notes is not None and horizon_note(horizon) not in notes:
+                    notes.append(horizon_note(horizon))
+                last_year = first_day.year + horizon - 1
             for year in range(first_day.year, last_year + 1):
                 start_day = max(first_day, date(year, 1, 1))
                 start = datetime.combine(start_day, time(0), tzinfo=CST)
@@ -212,15 +190,24 @@ class CaseEvaluator:
         return out
 
     # ---- deadlines ----------------------------------------------------------------------------------
-    def _deadline(self, inst: Instance, done: dict[str, list[Instance]]) -> Deadline | None:
+    def _deadline(self, inst: Instance, done: dict[str, list[Instance]],
+                  follows: dict[str, Deadline | None]) -> Deadline | None:
         spec = inst.rule.spec
         p = spec.period
         if p is None or not p.follows:
             return self._deadlines.of(spec.id, inst.start, inst.start_day, inst.date_only, inst.year, inst.context)
+        # The same for every instance of the rule in the case (it reads only the followed rules' instances,
+        # all decided before this rule): computed once per case, not once per instance.
+        if spec.id not in follows:
+            follows[spec.id] = self._followed_deadline(p.follows, done)
+        return follows[spec.id]
+
+    @staticmethod
+    def _followed_deadline(followed: Sequence[str], done: dict[str, list[Instance]]) -> Deadline | None:
         # Once a followed step is breached, its due is final: a later step must not reopen the period.
-        breached = [i for rid in p.follows for i in done.get(rid, []) if i.breach is not None]
+        breached = [i for rid in followed for i in done.get(rid, []) if i.breach is not None]
         first = min(breached, key=lambda i: (i.breach, i.trigger_ids), default=None)
-        for rid in p.follows:
+        for rid in followed:
             if first is not None and first.rule.spec.id != rid:
                 continue
             if done.get(rid):
@@ -232,31 +219,15 @@ class CaseEvaluator:
 
     # ---- closing and status ---------------------------------------------------------------------
     def _first(self, inst: Instance, matcher_ids: Sequence[str], patterns: Sequence[Any],
-               acts: dict[str, list[tuple[str, ...]]], events: dict[str, Event]) -> Event | None:
+               index: ClosingIndex) -> Event | None:
+        """The earliest event that closes (or cancels) the instance, through the case's index (linear)."""
         best: Event | None = None
         for mid, pat in zip(matcher_ids, patterns, strict=True):
-            found = acts.get(mid)
-            if not found:
-                continue
-            for (fid,) in found:  # in event order (see evaluate): the first that qualifies is the answer
-                ev = events[fid]
-                if best is not None and (ev.occurred_at, fid) >= (best.occurred_at, best.id):
-                    break
-                if fid in inst.trigger_ids:
-                    continue
-                if inst.year is not None:
-                    if getattr(pat, "first_year_only", False):
-                        if inst.anchor is None or inst.year != inst.anchor.day.year or ev.day.year != inst.year:
-                            continue
-                    elif _year_of(ev) != inst.year:
-                        continue
-                elif inst.anchor is not None and pat.after_trigger and not not_before(ev, inst.anchor):
-                    continue
-                if pat.match and not all(_matches(ev.data.get(mine), inst.context.get(theirs))
-                                         for mine, theirs in pat.match.items()):
-                    continue
+            ev = index.first(mid, pat.match, pat.after_trigger, anchor=inst.anchor, trigger_ids=inst.trigger_ids,
+                             year=inst.year, context=inst.context,
+                             first_year_only=bool(getattr(pat, "first_year_only", False)))
+            if ev is not None and (best is None or (ev.occurred_at, ev.id) < (best.occurred_at, best.id)):
                 best = ev
-                break
         return best
 
     def _on_time(self, ev: Event, deadline: Deadline | None) -> bool:
@@ -319,14 +290,21 @@ class CaseEvaluator:
 
     # ---- the case ------------------------------------------------------------------------------
     def evaluate(self, case_id: str, events: Sequence[Event], activations: set[Activation],
-                 at: datetime) -> list[Instance]:
-        """Build, time and decide every instance in the case and escalate breaches, in dependency order."""
+                 at: datetime, notes: list[str] | None = None, horizon: int | None = None) -> list[Instance]:
+        """Build, time and decide every instance in the case and escalate breaches, in dependency order.
+
+        Yearly duties are raised for at most ``horizon`` years from their first year (a note is added
+        to ``notes`` when that cut anything). Cost is near-linear in the case's events: closing acts
+        and required events are found through indexes (:mod:`fuxian_rules.engine.pairing`).
+        """
         by_id = {e.id: e for e in events}
         acts: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         # Per matcher, in the order of the anchor events (instant, then id): _first stops at the first fit.
         for a in sorted(activations, key=lambda a: (a.matcher_id, by_id[a.fact_ids[0]].occurred_at, a.fact_ids)):
             acts[a.matcher_id].append(a.fact_ids)
         done: dict[str, list[Instance]] = {}
+        closing = ClosingIndex(acts, by_id)
+        follows: dict[str, Deadline | None] = {}
         escalations: dict[str, list[Instance]] = defaultdict(list)
         # Visit, in the catalogue's dependency order, only the rules something in this case can raise:
         # those with a trigger activation, the scheduled ones, and escalation targets as they arise.
@@ -345,17 +323,17 @@ class CaseEvaluator:
                 if spec.holder.each is not None:
                     insts = _one_per_unit(insts, spec.holder.each)
             elif spec.trigger.schedule is not None:
-                insts = self._scheduled_instances(cr, case_id, at, acts, by_id)
+                insts = self._scheduled_instances(cr, case_id, at, acts, by_id, horizon, notes)
             else:
                 insts = self._escalated_instances(cr, escalations.get(spec.id, []))
             for inst in insts:
                 inst.holder = self._holder(inst)
-                inst.deadline = self._deadline(inst, done)
-                inst.closed_by = self._first(inst, cr.closes, spec.closed_by, acts, by_id)
-                inst.cancelled_by = self._first(inst, cr.cancels, spec.cancelled_by, acts, by_id)
+                inst.deadline = self._deadline(inst, done, follows)
+                inst.closed_by = self._first(inst, cr.closes, spec.closed_by, closing)
+                inst.cancelled_by = self._first(inst, cr.cancels, spec.cancelled_by, closing)
                 if any(p.late_too for p in spec.cancelled_by):
                     late = [(m, p) for m, p in zip(cr.cancels, spec.cancelled_by, strict=True) if p.late_too]
-                    inst.cancel_late = self._first(inst, [m for m, _ in late], [p for _, p in late], acts, by_id)
+                    inst.cancel_late = self._first(inst, [m for m, _ in late], [p for _, p in late], closing)
                 self._decide(inst, at)
                 if inst.breach is not None and inst.breach < at:
                     for target in spec.escalates_to:

@@ -9,14 +9,16 @@ is enforced.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -26,20 +28,54 @@ from pydantic import (
     ValidationError,
     create_model,
 )
+from pydantic_core import PydanticCustomError
 
 from fuxian_rules.model.construct import construct
-from fuxian_rules.model.hints import GBK_HINT, looks_like_gb18030, unit_hint
-from fuxian_rules.model.time import CST, in_supported_range
+from fuxian_rules.model.hints import unit_hint
+from fuxian_rules.model.lines import BLANK, MAX_LINE_BYTES, numbered, parse_line
+from fuxian_rules.model.time import CST, EARLIEST, LATEST, in_supported_range
 from fuxian_rules.model.vocabulary import FieldSpec, TypeSpec, Unit
 
-__all__ = ["Event", "EventReader", "Rejection", "read_jsonl"]
+__all__ = ["MAX_LINE_BYTES", "Event", "EventReader", "Rejection", "ident_ok", "read_jsonl"]
 
-MAX_LINE_BYTES = 1024 * 1024
 _CODE = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+ENVELOPE_FIELDS = frozenset({"id", "type", "case_id", "occurred_at", "actor", "data"})
+
+
+def ident_ok(value: object) -> bool:
+    """Whether a value is an acceptable id (see :data:`Ident`): the policy, in one place.
+
+    Ids are compared byte for byte, so two ids a person reads as the same must not both be accepted:
+    an id must be NFC-normalised, may contain only printable characters (no control, format, bidi,
+    zero-width, private-use, unassigned or surrogate code points, no line or paragraph separators, no
+    space other than U+0020) and may not begin or end with a space. Such ids are rejected, not
+    repaired: a silently rewritten id would no longer be the id the calling system stores.
+    """
+    return (isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable() and value == value.strip()
+            and (value.isascii() or unicodedata.is_normalized("NFC", value)))
+
+
+def _check_ident(value: str) -> str:
+    if not ident_ok(value):
+        raise PydanticCustomError(
+            "invalid_id", "an id must be printable NFC text without control, zero-width or direction characters "
+            "and without leading or trailing spaces")
+    return value
+
+
+def _check_text(value: str) -> str:
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PydanticCustomError("invalid_text", "text must be valid Unicode (it has a lone surrogate)") from None
+    return value
+
+
 Code = Annotated[str, StringConstraints(strict=True, pattern=_CODE)]
-Ident = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
-Text = Annotated[str, StringConstraints(strict=True, max_length=4000)]
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+Ident = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200), AfterValidator(_check_ident)]
+Text = Annotated[str, StringConstraints(strict=True, max_length=4000), AfterValidator(_check_text)]
 
 
 class Event(BaseModel):
@@ -77,7 +113,16 @@ class Event(BaseModel):
 
 
 class Rejection(BaseModel):
-    """A rejected event (contract §2): where it was, its id if it had one, and what is wrong."""
+    """A rejected event (contract §2): where it was, its id if it had one, and what is wrong.
+
+    Attributes:
+        line: The line of the file it was on, if it came from a file.
+        id: Its id, if it had one that passes the id policy (any other id is not repeated).
+        field: The field at fault, named in the vocabulary's words only.
+        message: What is wrong, in English; it repeats no value the caller sent.
+        code: A stable code calling systems can route on (e.g. ``invalid_json``, ``not_utf8``,
+            ``line_too_long``, ``invalid_id``, ``unknown_field``, ``id_conflict``, ``case_too_large``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -85,6 +130,7 @@ class Rejection(BaseModel):
     id: str | None = None
     field: str | None = None
     message: str
+    code: str | None = None
 
 
 class _Envelope(BaseModel):
@@ -98,9 +144,34 @@ class _Envelope(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+def _strict_day(value: Any) -> date:
+    """A ``date`` field: an ISO date string (or a :class:`date` from Python) in the supported years.
+
+    Integers (read as Unix timestamps by a lax parser), datetimes and other spellings are refused, and
+    so is a day outside 1900–2999, from which no period can be counted on the calendar.
+    """
+    if isinstance(value, datetime) or not isinstance(value, (str, date)):
+        raise PydanticCustomError("invalid_date", "a date must be written YYYY-MM-DD")
+    day = value
+    if isinstance(value, str):
+        if not _DATE_ONLY.match(value):
+            raise PydanticCustomError("invalid_date", "a date must be written YYYY-MM-DD")
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("invalid_date", "not a calendar date (YYYY-MM-DD)") from None
+    assert isinstance(day, date)
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise PydanticCustomError("date_out_of_range", "the date is outside the supported years 1900–2999")
+    return day
+
+
+Day = Annotated[date, BeforeValidator(_strict_day)]
+
+
 def _annotation(spec: FieldSpec) -> Any:
     kinds: dict[str, Any] = {
-        "string": Text, "id": Ident, "bool": StrictBool, "int": StrictInt, "date": date,
+        "string": Text, "id": Ident, "bool": StrictBool, "int": StrictInt, "date": Day,
         "unit": Code, "units": list[Code],
     }
     if spec.kind == "enum":
@@ -138,6 +209,12 @@ class EventReader:
         self._unit_fields = {
             t: [f for f, s in ts.fields.items() if s.kind in ("unit", "units")] for t, ts in types.items()
         }
+        # Words a message may repeat: the vocabulary's own (a key a caller invents may be personal data).
+        self.words = frozenset({*ENVELOPE_FIELDS, *types, *(f for ts in types.values() for f in ts.fields)})
+
+    def known_word(self, word: str) -> bool:
+        """Whether ``word`` is a word of the vocabulary, and so may be repeated in a message."""
+        return word in self.words
 
     def validate(self, raw: Any, line: int | None = None) -> Event | Rejection:
         """Validate one event given as a dict (or an :class:`Event`), returning it or its rejection."""
@@ -148,22 +225,23 @@ class EventReader:
             if raw["actor"] is None:
                 del raw["actor"]
         if not isinstance(raw, dict):
-            return Rejection(line=line, message="an event must be a JSON object")
-        eid = raw.get("id") if isinstance(raw.get("id"), str) and len(raw["id"]) <= 200 else None
+            return Rejection(line=line, code="not_an_object", message="an event must be a JSON object")
+        eid = raw.get("id") if ident_ok(raw.get("id")) else None  # an id is echoed only if it passes the policy
         try:
             env = _Envelope.model_validate(raw)
         except ValidationError as exc:
-            return _rejection(exc, line, eid, prefix=())
+            return self._rejection(exc, line, eid, prefix=())
         if env.type not in self.models:
-            return Rejection(line=line, id=eid, field="type",
-                             message=f"unknown event type {_safe(env.type)!r}; see `fuxian-rules schema`")
+            return Rejection(line=line, id=eid, field="type", code="unknown_type",
+                             message="unknown event type (the value is not shown); see `fuxian-rules schema`")
         occurred, date_only = _parse_instant(env.occurred_at)
         if occurred is None:
-            return Rejection(line=line, id=eid, field="occurred_at", message=date_only_msg(env.occurred_at))
+            return Rejection(line=line, id=eid, field="occurred_at", code="invalid_time", message=date_only_msg())
         try:
             data = self.models[env.type].model_validate(env.data)
         except ValidationError as exc:
-            return self._unit_name_given(exc, env.type, env.data, line, eid) or _rejection(exc, line, eid, ("data",))
+            return (self._unit_name_given(exc, env.type, env.data, line, eid)
+                    or self._rejection(exc, line, eid, prefix=("data",)))
         values = dict(data.__dict__)  # the fields, flat (no nested models): model_dump() at a fifth of the cost
         # Contract §3 (amended): a free-form unit code (a school, a kindergarten …) is accepted in every unit
         # field of every event; its syntax was checked above. Rules that need the unit's kind say so in their
@@ -184,12 +262,37 @@ class EventReader:
         if isinstance(value, list) and len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(value):
             value = value[loc[1]]
         field = ".".join(str(p) for p in ("data", *loc))
-        return Rejection(line=line, id=eid, field=field, message=f"invalid {field}: {unit_hint(value, self.units)}")
+        return Rejection(line=line, id=eid, field=field, code="invalid_unit",
+                         message=f"invalid {field}: {unit_hint(value, self.units)}")
 
 
-def date_only_msg(text: str) -> str:
-    """Explain why ``occurred_at`` was refused (the value is a timestamp, not personal data)."""
-    return (f"occurred_at {_safe(text)!r} is not an ISO 8601 date or a datetime with a UTC offset "
+    def _rejection(self, exc: ValidationError, line: int | None, eid: str | None,
+                   prefix: tuple[str, ...]) -> Rejection:
+        """The first error of a validation, naming the field only in the vocabulary's words."""
+        err = exc.errors(include_input=False, include_url=False)[0]
+        kind = err["type"]
+        parts = [*prefix, *err["loc"]]
+        if kind == "extra_forbidden" and not self.known_word(str(parts[-1])):
+            where = ".".join(str(p) for p in parts[:-1])
+            return Rejection(line=line, id=eid, field=where or None, code="unknown_field",
+                             message=f"unknown field {'in ' + where if where else 'in the event'} "
+                                     "(its name is not shown: it is not a word of the vocabulary)")
+        # Any other key in the path is a field of the model, hence a vocabulary word; indexes are numbers.
+        loc = ".".join(str(p) if isinstance(p, int) or self.known_word(str(p)) else "?" for p in parts)
+        if kind == "missing":
+            return Rejection(line=line, id=eid, field=loc or None, code="missing_field",
+                             message=f"missing required field {loc}")
+        if kind == "extra_forbidden":
+            return Rejection(line=line, id=eid, field=loc or None, code="unknown_field", message=f"unknown field {loc}")
+        code = {"invalid_id": "invalid_id", "date_out_of_range": "date_out_of_range"}.get(kind, "invalid_value")
+        if parts[-1:] == ["id"] or parts[-1:] == ["case_id"]:
+            code = "invalid_id"
+        return Rejection(line=line, id=eid, field=loc or None, code=code, message=f"invalid {loc}: {err['msg']}")
+
+
+def date_only_msg(text: str = "") -> str:
+    """Explain why ``occurred_at`` was refused, without repeating the value (it may be anything at all)."""
+    return ("occurred_at is not an ISO 8601 date or a datetime with a UTC offset "
             "(e.g. 2024-03-15 or 2024-03-15T09:30:00+08:00) in the years 1900–2999")
 
 
@@ -211,68 +314,18 @@ def _parse_instant(text: str) -> tuple[datetime | None, bool]:
     return value.astimezone(CST), False
 
 
-def _safe(text: str) -> str:
-    return text[:60] + ("…" if len(text) > 60 else "")
-
-
-def _rejection(exc: ValidationError, line: int | None, eid: str | None, prefix: tuple[str, ...]) -> Rejection:
-    err = exc.errors(include_input=False, include_url=False)[0]
-    loc = ".".join(str(p) for p in (*prefix, *err["loc"]))
-    kind = err["type"]
-    if kind == "missing":
-        msg = f"missing required field {loc}"
-    elif kind == "extra_forbidden":
-        msg = f"unknown field {loc}"
-    else:
-        msg = f"invalid {loc}: {err['msg']}"
-    return Rejection(line=line, id=eid, field=loc or None, message=msg)
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in events")
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):  # rare: only then look for the key that came twice, to name it
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"duplicate key {key!r}")
-            seen.add(key)
-    return out
-
-
-def read_jsonl(lines: Iterable[bytes | str]) -> Iterator[tuple[int, Any | Rejection]]:
+def read_jsonl(lines: Iterable[bytes | str] | BinaryIO,
+               known_words: Callable[[str], bool] = ENVELOPE_FIELDS.__contains__,
+               ) -> Iterator[tuple[int, Any | Rejection]]:
     """Parse JSON Lines, yielding ``(line number, parsed object or Rejection)``; blank lines are skipped.
 
-    Each line is parsed on its own, so one bad line costs only itself. NaN, Infinity, duplicate keys,
-    non-UTF-8 bytes, over-long lines and nesting too deep to parse are rejected with the line number.
+    A binary file is read in bounded chunks (:func:`fuxian_rules.model.lines.iter_lines`): over-long lines cost
+    one chunk of memory, a leading byte-order mark is dropped and bare-CR line ends are understood. Each
+    line is parsed on its own, so one bad line costs only itself. NaN, Infinity, duplicate keys,
+    non-UTF-8 bytes, over-long lines and nesting too deep to parse are rejected with the line number and
+    a stable ``code``; a duplicate key is named only if ``known_words`` says it is a vocabulary word.
     """
-    for no, raw in enumerate(lines, start=1):
-        if isinstance(raw, bytes):
-            if len(raw) > MAX_LINE_BYTES:
-                yield no, Rejection(line=no, message=f"line longer than {MAX_LINE_BYTES} bytes")
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                hint = f"; {GBK_HINT}" if looks_like_gb18030(raw) else ""
-                yield no, Rejection(line=no, message=f"not valid UTF-8 at byte {exc.start}{hint}")
-                continue
-        else:
-            text = raw
-            if len(text) > MAX_LINE_BYTES:
-                yield no, Rejection(line=no, message=f"line longer than {MAX_LINE_BYTES} bytes")
-                continue
-        if not text.strip():
-            continue
-        try:
-            obj = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicate_keys)
-        except RecursionError:
-            yield no, Rejection(line=no, message="JSON nested too deeply")
-            continue
-        except ValueError as exc:
-            yield no, Rejection(line=no, message=f"not valid JSON: {str(exc)[:120]}")
-            continue
-        yield no, obj
+    for no, raw in numbered(lines):
+        obj = parse_line(no, raw, known_words, Rejection)
+        if obj is not BLANK:
+            yield no, obj

@@ -92,3 +92,5 @@ class Result(BaseModel):
     obligations: list[Obligation]
     rejected: list[Rejection]
     receipt: Receipt
+    #: How many events were rejected in all; ``rejected`` keeps the first ones (``Engine(max_rejections=…)``).
+    rejected_total: int = 0

@@ -7,10 +7,11 @@ from ``rules/vocabulary.yaml`` and ``rules/units.yaml``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["LIST_KINDS", "FieldKind", "FieldSpec", "TypeSpec", "Unit"]
 
@@ -41,6 +42,9 @@ class FieldSpec(BaseModel):
         return isinstance(value, str)
 
 
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
+
+
 class TypeSpec(BaseModel):
     """One event type."""
 
@@ -48,6 +52,16 @@ class TypeSpec(BaseModel):
 
     title: str
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
+
+    @field_validator("fields")
+    @classmethod
+    def _field_names(cls, fields: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        """Field names become attributes of generated models: keep them plain and clear of the model's own."""
+        for name in fields:
+            if not _FIELD_NAME.match(name) or name.startswith("model_") or hasattr(BaseModel, name):
+                raise ValueError(f"field name {name!r} is not allowed: use lower-case letters, digits and _, "
+                                 "starting with a letter, and not a name pydantic models use (model_*, dict, json …)")
+        return fields
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from fuxian_rules.catalog.loader import Catalog
 from fuxian_rules.engine.backends.ir import Cond, Fact, Join, Matcher, Pattern, Probe, flatten_value
+from fuxian_rules.errors import CatalogError
 from fuxian_rules.model.events import Event
 from fuxian_rules.model.rules import EventPattern, RuleSpec
 from fuxian_rules.model.vocabulary import LIST_KINDS, TypeSpec
@@ -29,6 +30,8 @@ class CompiledRule:
     closes: tuple[str, ...]
     cancels: tuple[str, ...]
     units: str | None
+    #: One matcher per ``trigger.requires`` pattern, joined to the trigger in event time (engine.pairing).
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,15 +95,17 @@ def compile_catalog(catalog: Catalog) -> CompiledCatalog:
     for rid, lr in catalog.rules.items():
         spec = lr.spec
         trig_id = None
+        requires: list[str] = []
         if spec.trigger.event is not None:
             anchor = Pattern(spec.trigger.event, _conds(spec.trigger.where, types[spec.trigger.event]))
-            rest = [
-                _pattern(r, types, tuple(Join(Probe.VALUE.key(k), Probe.VALUE.key(v))
-                                         for k, v in sorted(r.match.items())))
-                for r in spec.trigger.requires
-            ]
             trig_id = f"{rid}#trigger"
-            matchers.append(Matcher(trig_id, lr.area, (anchor, *rest)))
+            matchers.append(Matcher(trig_id, lr.area, (anchor,)))
+            # Each required pattern is matched on its own and joined to the trigger by the engine, through
+            # an index on the joined fields: a join inside the backend yields every (trigger, partner)
+            # pair — quadratic in a case with thousands of each — where only the earliest partner counts.
+            for k, r in enumerate(spec.trigger.requires):
+                requires.append(f"{rid}#requires{k}")
+                matchers.append(Matcher(requires[-1], lr.area, (_pattern(r, types),)))
         closes = []
         for i, p in enumerate(spec.closed_by):
             closes.append(f"{rid}#close{i}")
@@ -117,7 +122,7 @@ def compile_catalog(catalog: Catalog) -> CompiledCatalog:
             if sched.units_from is not None:
                 units_id = f"{rid}#units"
                 matchers.append(Matcher(units_id, lr.area, (_pattern(sched.units_from, types),)))
-        compiled[rid] = CompiledRule(spec, lr.area, trig_id, tuple(closes), tuple(cancels), units_id)
+        compiled[rid] = CompiledRule(spec, lr.area, trig_id, tuple(closes), tuple(cancels), units_id, tuple(requires))
 
     by_type: dict[str, set[str]] = {}
     matcher_types: dict[str, frozenset[str]] = {}
@@ -147,6 +152,8 @@ def _order(catalog: Catalog) -> list[str]:
     done: set[str] = set()
     while len(order) < len(deps):
         ready = sorted(r for r in deps if r not in done and deps[r] <= done)
+        if not ready:  # the catalogue check refuses cycles; never spin if one slipped through
+            raise CatalogError("cyclic escalation or period reference among: " + ", ".join(sorted(set(deps) - done)))
         order.extend(ready)
         done.update(ready)
     return order

@@ -1,0 +1,195 @@
+"""What runs inside a worker process of partitioned evaluation: validate a chunk, evaluate a bucket.
+
+Each worker process builds its own :class:`~fuxian_rules.Engine` once (from the same rules, policy,
+calendars and backend as the caller's) and keeps it for every task it is given. Tasks and results are
+plain tuples of strings, numbers and pickled :class:`~fuxian_rules.Event` lists written to files, so no
+explanation is ever pickled: obligations leave a worker as the JSON text the caller will print.
+
+Two kinds of task (see :mod:`fuxian_rules.parallel` for the whole flow):
+
+* :func:`validate_chunk` — parse and validate a chunk of input lines, spill the accepted events to one
+  file grouped by bucket (a stable hash of the case id), and return one short summary per event (its
+  id and content digest) so that the parent can apply the one ingestion rule in input order;
+* :func:`evaluate_bucket` — read one bucket's events back, drop those the ingestion rule refused,
+  evaluate each case of the bucket once (and each scheduled case whose id hashes to the bucket), and
+  write the obligations, case by case in case-id order, to a result file.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zlib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from fuxian_rules import Engine, Event, FuxianRulesError, Obligation, Rejection, event_digest, read_jsonl
+
+__all__ = ["bucket_of", "evaluate_bucket", "evaluate_cases", "init_worker", "iter_records", "render", "validate_chunk",
+           "worker_info"]
+
+#: One engine per worker process, built by :func:`init_worker` (the pool's initializer), or the error
+#: that building it raised: re-raised by every task, so the caller sees a LoadError, not a broken pool.
+_ENGINE: list[Engine] = []
+_FAILED: list[FuxianRulesError] = []
+
+
+def bucket_of(case_id: str, buckets: int) -> int:
+    """The bucket of a case: CRC-32 of its UTF-8 id, so equal in every process (unlike ``hash()``)."""
+    return zlib.crc32(case_id.encode("utf-8")) % buckets
+
+
+def init_worker(engine_args: dict[str, Any]) -> None:
+    """Build this process's engine once; every later task of the process uses it."""
+    _ENGINE.clear()
+    _FAILED.clear()
+    try:
+        _ENGINE.append(Engine(**engine_args))
+    except FuxianRulesError as exc:
+        _FAILED.append(exc)
+
+
+def _engine() -> Engine:
+    if _FAILED:
+        raise _FAILED[0]
+    if not _ENGINE:  # pragma: no cover - the pool always runs init_worker first
+        raise RuntimeError("worker engine not initialised")
+    return _ENGINE[0]
+
+
+def worker_info(as_of: datetime) -> tuple[dict[str, Any], list[str]]:
+    """The receipt of a worker's engine (no run notes) and the scheduled case ids as of ``as_of``."""
+    engine = _engine()
+    return engine.receipt().model_dump(mode="json"), engine.scheduled_case_ids(as_of)
+
+
+Summary = tuple[int, int | None, str, str, int]  # seq, line, id, digest, bucket
+Refusal = tuple[int, Rejection]  # seq, rejection
+
+
+def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buckets: int, spill: str
+                   ) -> tuple[list[Summary], list[Refusal], dict[int, tuple[int, int]]]:
+    """Validate one chunk of input and spill its valid events, grouped by bucket, to ``spill``.
+
+    Args:
+        seq0: Position of the chunk's first item in the whole input (identifies items across phases).
+        first_line: For raw JSON Lines (bytes or str), the file line number of the first item;
+            ``None`` when ``items`` are already objects (dicts, events or ``(line, obj)`` pairs).
+        items: The chunk.
+        buckets: Number of buckets.
+        spill: File to write the events to.
+
+    Returns:
+        One summary per valid event (for the ingestion rule), the rejections, and for each bucket the
+        ``(offset, length)`` of its pickled ``[(seq, Event), …]`` in ``spill``.
+    """
+    reader = _engine().reader
+    summaries: list[Summary] = []
+    refusals: list[Refusal] = []
+    grouped: dict[int, list[tuple[int, Event]]] = defaultdict(list)
+    if first_line is not None:
+        pairs: Iterator[tuple[int, tuple[int | None, Any]]] = (
+            (no - 1, (no - 1 + first_line, obj)) for no, obj in read_jsonl(items))
+    else:
+        pairs = ((k, item if isinstance(item, tuple) else (None, item)) for k, item in enumerate(items))
+    for k, (line, raw) in pairs:
+        seq = seq0 + k
+        if isinstance(raw, Rejection):
+            # read_jsonl numbered the chunk from 1; the rejection must name the file's line
+            refusals.append((seq, raw.model_copy(update={"line": line})))
+            continue
+        ev = reader.validate(raw, line)
+        if isinstance(ev, Rejection):
+            refusals.append((seq, ev))
+            continue
+        bucket = bucket_of(ev.case_id, buckets)
+        summaries.append((seq, line, ev.id, event_digest(ev), bucket))
+        grouped[bucket].append((seq, ev))
+    where: dict[int, tuple[int, int]] = {}
+    with open(spill, "wb") as fh:
+        for bucket, events in grouped.items():
+            blob = pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL)
+            where[bucket] = (fh.tell(), len(blob))
+            fh.write(blob)
+    return summaries, refusals, where
+
+
+def render(o: Obligation, style: str) -> str:
+    """One obligation as the text its consumer writes.
+
+    ``model``: compact JSON (rebuilt into an :class:`~fuxian_rules.Obligation` by the parent);
+    ``indent``: the lines ``check --format json`` prints for an item of ``"obligations"``;
+    ``line``: one ``{"obligation": …}`` line of ``check --stream``.
+    """
+    if style == "model":
+        return o.model_dump_json()
+    if style == "indent":
+        # pydantic's Rust writer prints the same bytes as json.dumps(..., ensure_ascii=False, indent=2)
+        # (tests/parallel checks it) at less than half the cost (benchmarks/bench_parallel.py, "levers").
+        return "    " + o.model_dump_json(indent=2).replace("\n", "\n    ")
+    return json.dumps({"obligation": o.model_dump(mode="json")}, ensure_ascii=False) + "\n"
+
+
+def _known_at(ev: Event, at: datetime) -> bool:
+    # Engine.evaluate's grouping rule: a case is evaluated only if it has an event knowable by ``at``
+    # (a bare-date event only once its day has begun); evaluate_case applies the same filter inside.
+    return ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only)
+
+
+def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped: frozenset[int], at: datetime,
+                    scheduled: Sequence[str], style: str, out: str) -> tuple[int, list[str], int]:
+    """Evaluate every case of one bucket once, writing ``(case_id, [text, …])`` records in case-id order.
+
+    Args:
+        bucket: The bucket.
+        parts: Where its events were spilled: ``(file, offset, length)`` of each pickled chunk part.
+        dropped: Items the ingestion rule refused (identical resends, later conflicting versions).
+        at: The ``as_of`` instant.
+        scheduled: Scheduled case ids that hash to this bucket (evaluated here, and only here).
+        style: How obligations are rendered (see :func:`render`).
+        out: File to write the records to.
+
+    Returns:
+        The bucket, the backend notes of its cases, and the number of obligations.
+    """
+    engine = _engine()
+    by_case: dict[str, list[Event]] = defaultdict(list)
+    for path, offset, length in parts:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            events: list[tuple[int, Event]] = pickle.loads(fh.read(length))  # noqa: S301 - our own spill file
+        for seq, ev in events:
+            if seq not in dropped and _known_at(ev, at):
+                by_case[ev.case_id].append(ev)
+    notes: set[str] = set()
+    count = 0
+    with open(out, "wb") as fh:
+        for case_id in sorted(set(by_case) | set(scheduled)):
+            case = engine.evaluate_case(by_case.pop(case_id, []), at, case_id=case_id)
+            if case.note:
+                notes.add(case.note)
+            if case.obligations:
+                count += len(case.obligations)
+                pickle.dump((case_id, [render(o, style) for o in case.obligations]), fh,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+    return bucket, sorted(notes), count
+
+
+def iter_records(path: str) -> Iterator[tuple[str, list[str]]]:
+    """Read back the records :func:`evaluate_bucket` wrote, one case at a time (flat memory)."""
+    with open(path, "rb") as fh:
+        while True:
+            try:
+                record: tuple[str, list[str]] = pickle.load(fh)  # noqa: S301 - our own result file
+            except EOFError:
+                return
+            yield record
+
+
+def evaluate_cases(cases: Sequence[tuple[str, list[Event]]], at: datetime) -> list[tuple[str, list[str]]]:
+    """Evaluate whole cases of a grouped stream (``check --stream``), rendered as its JSON Lines."""
+    engine = _engine()
+    return [(case_id, [render(o, "line") for o in engine.evaluate_case(events, at, case_id=case_id).obligations])
+            for case_id, events in cases]

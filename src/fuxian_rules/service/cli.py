@@ -1,0 +1,158 @@
+"""``fuxian-rules serve``, ``fuxian-rules ledger …`` and ``fuxian-rules token …``.
+
+Registered into the main command line by :func:`register`; the ledger and service libraries are imported
+only when one of these commands runs, so ``fuxian-rules check`` works without the extras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+__all__ = ["register"]
+
+_MISSING = "this command needs the optional extra: pip install 'fuxian-rules[service]'"
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from .settings import load_settings
+
+    return load_settings(args.config, db_url=args.db, rules=args.rules, policy=args.policy,
+                         calendars=tuple(args.calendar) if args.calendar else None,
+                         host=getattr(args, "host", None), port=getattr(args, "port", None))
+
+
+def _ledger(args: argparse.Namespace) -> Any:
+    from fuxian_rules import Engine
+    from fuxian_rules.ledger import Ledger
+
+    s = _settings(args)
+    return Ledger(s.db_url, Engine(s.rules, policy=s.policy, calendars=s.calendars, backend=args.backend))
+
+
+def _dump(value: Any, out: TextIO) -> None:
+    out.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    s = _settings(args)
+    ledger = _ledger(args)
+    out.write(f"fuxian-rules serve: http://{s.host}:{s.port}/docs  (ledger {s.db_url.split('@')[-1]})\n")
+    out.flush()
+    uvicorn.run(create_app(s, ledger), host=s.host, port=s.port, log_level=args.log_level, access_log=args.access_log)
+    return 0
+
+
+def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    from fuxian_rules import parse_as_of
+    from fuxian_rules.ledger import ops
+
+    ledger = _ledger(args)
+    try:
+        if args.ledger_command == "export":
+            if args.output in (None, "-"):
+                n = ops.export_jsonl(ledger, out)
+            else:
+                with open(args.output, "w", encoding="utf-8") as fh:
+                    n = ops.export_jsonl(ledger, fh)
+            sys.stderr.write(f"exported {n} events\n")
+            return 0
+        if args.ledger_command == "import":
+            if args.file == "-":
+                report = ops.import_jsonl(ledger, sys.stdin)
+            else:
+                with open(args.file, encoding="utf-8") as fh:
+                    report = ops.import_jsonl(ledger, fh)
+            _dump(report.as_json(), out)
+            return 1 if report.rejected else 0
+        if args.ledger_command == "replay":
+            result = ops.replay(ledger, parse_as_of(args.as_of))
+            _dump(result, out)
+            return 1 if result["differences"] else 0
+        _dump(ops.stats(ledger), out)
+        return 0
+    finally:
+        ledger.close()
+
+
+def _cmd_token(args: argparse.Namespace, out: TextIO) -> int:
+    from fuxian_rules.ledger import create_token, list_tokens, revoke_token
+
+    ledger = _ledger(args)
+    try:
+        action = args.token_command
+        if action == "create":
+            try:
+                token_id, secret = create_token(ledger, args.unit, args.role, args.expires)
+            except ValueError as exc:
+                sys.stderr.write(f"fuxian-rules: error: {exc}\n")
+                return 2
+            out.write(f"{secret}\n")
+            sys.stderr.write(f"token {token_id} for unit {args.unit} ({args.role}) — shown once, store it now\n")
+            return 0
+        if action == "list":
+            _dump(list_tokens(ledger), out)
+            return 0
+        if revoke_token(ledger, args.token_id):
+            out.write(f"revoked {args.token_id}\n")
+            return 0
+        sys.stderr.write(f"fuxian-rules: error: no live token {args.token_id}\n")
+        return 1
+    finally:
+        ledger.close()
+
+
+def _guard(func: Any) -> Any:
+    def run(args: argparse.Namespace, out: TextIO) -> int:
+        try:
+            return int(func(args, out))
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.split(".")[0] in ("fastapi", "uvicorn", "sqlalchemy", "alembic", "psycopg"):
+                sys.stderr.write(f"fuxian-rules: error: {_MISSING} ({exc.name} is missing)\n")
+                return 2
+            raise
+    return run
+
+
+def register(subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``serve``, ``ledger`` and ``token`` to the ``fuxian-rules`` command line."""
+    db = argparse.ArgumentParser(add_help=False, parents=list(parents))
+    db.add_argument("--db", help="ledger URL: sqlite:///PATH (default ./fuxian-ledger.sqlite3) or postgresql://…; "
+                                 "also FUXIAN_DB_URL")
+    db.add_argument("--config", help="settings file (TOML); also FUXIAN_CONFIG")
+
+    p = subparsers.add_parser("serve", parents=[db], help="run the HTTP service (contract §5)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--no-access-log", dest="access_log", action="store_false")
+    p.set_defaults(func=_guard(_cmd_serve))
+
+    p = subparsers.add_parser("ledger", help="export, import, replay or count the ledger")
+    sub = p.add_subparsers(dest="ledger_command", required=True)
+    q = sub.add_parser("export", parents=[db], help="every stored event as JSON Lines, in arrival order")
+    q.add_argument("-o", "--output", help="file to write (default: standard output)")
+    q = sub.add_parser("import", parents=[db], help="store the events of a JSON Lines file (same rule as the API)")
+    q.add_argument("file", help="JSON Lines file, or - for standard input")
+    q = sub.add_parser("replay", parents=[db], help="re-evaluate every case and report differences from stored results")
+    q.add_argument("--as-of", required=True, help="ISO date (end of that day, CST) or datetime with offset")
+    sub.add_parser("stats", parents=[db], help="counts of events, cases, obligations, tokens")
+    p.set_defaults(func=_guard(_cmd_ledger))
+
+    p = subparsers.add_parser("token", help="issue, list or revoke access tokens")
+    sub = p.add_subparsers(dest="token_command", required=True)
+    q = sub.add_parser("create", parents=[db], help="issue a token (printed once; stored as a hash)")
+    q.add_argument("--unit", required=True, help="unit code, e.g. finance, justice")
+    q.add_argument("--role", required=True, choices=["unit", "office", "admin"])
+    q.add_argument("--expires", type=int, metavar="DAYS", help="expire after DAYS days (default: never)")
+    sub.add_parser("list", parents=[db], help="list tokens (never their secrets)")
+    q = sub.add_parser("revoke", parents=[db], help="revoke a token by its id (see token list)")
+    q.add_argument("token_id")
+    p.set_defaults(func=_guard(_cmd_token))

@@ -1,0 +1,169 @@
+"""Partitioned evaluation (``Engine.evaluate_partitioned``, ``check --workers``) ≡ one process.
+
+Differential: the same generated histories — several cases interleaved, duplicate deliveries, events
+of the yearly duties' case (joint-meeting), tasks with date fields, malformed lines and the same id sent
+again with other content in another case — evaluated by one process and by worker processes must give
+equal results: obligations in the same order, the same rejections (named by line), the same receipt.
+Chunks and buckets are made tiny so that one history crosses several of each.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fuxian_rules import Engine, Obligation, Result
+from fuxian_rules.cli import main
+from fuxian_rules.parallel import PartitionedEvaluator
+from strategies import as_of_for, examples, histories, joint_meetings, malformed_lines, task_cases
+
+ENGINE_ARGS: dict[str, Any] = {"backend": "auto"}
+
+
+@pytest.fixture(scope="module")
+def one() -> Iterator[Engine]:
+    engine = Engine(**ENGINE_ARGS)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[PartitionedEvaluator]:
+    with PartitionedEvaluator(ENGINE_ARGS, workers=2, buckets=3, chunk=5) as evaluator:
+        yield evaluator
+
+
+@st.composite
+def inputs(draw: st.DrawFn) -> tuple[list[bytes], str]:
+    """JSON Lines of a generated history with yearly-duty events, tasks, bad lines and conflicting ids."""
+    history = draw(histories(max_cases=3))
+    events: list[dict[str, Any]] = list(history.events)
+    events += draw(joint_meetings(first_year=2024, last_year=2025))
+    if draw(st.booleans()):
+        events += draw(task_cases(case_id="task:7")).events
+    if events and draw(st.booleans()):  # the same id again, other content, in another case
+        clash = dict(draw(st.sampled_from(events)))
+        clash["case_id"] = "clash-" + str(clash["case_id"])
+        events.append(clash)
+    lines = [json.dumps(e, ensure_ascii=False).encode("utf-8") for e in events]
+    lines += [bad.raw for bad in draw(st.lists(malformed_lines(), max_size=3))]
+    lines += [b""] * draw(st.integers(0, 2))  # blank lines still count in line numbers
+    lines = draw(st.permutations(lines))
+    as_of, _ = draw(as_of_for(history))
+    return lines, as_of
+
+
+@settings(max_examples=examples(25))
+@given(data=inputs())
+def test_partitioned_equals_one_process(one: Engine, pool: PartitionedEvaluator, data: tuple[list[bytes], str],
+                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+    lines, as_of = data
+    path = tmp_path_factory.mktemp("p") / "events.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    expected = one.evaluate_file(path, as_of)
+    with pool.evaluate_file(path, as_of) as run:
+        obligations = [Obligation.model_validate_json(t) for _, texts in run.cases for t in texts]
+        got = Result(as_of=run.as_of, obligations=obligations, rejected=run.rejected, receipt=run.receipt,
+                     rejected_total=len(run.rejected))
+    assert got == expected
+    # The object API (dicts in input order, no line numbers) agrees too.
+    objects = [json.loads(x) for x in lines if x.strip() and x.startswith(b"{") and _parses(x)]
+    assert pool.evaluate(objects, as_of) == one.evaluate(objects, as_of)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def test_yearly_duties_evaluated_once(one: Engine, pool: PartitionedEvaluator) -> None:
+    """With no events at all, the scheduled case is evaluated once: its obligations appear once."""
+    expected = one.evaluate([], "2026-12-31")
+    got = pool.evaluate([], "2026-12-31")
+    assert expected.obligations, "the joint meeting's yearly duties arise without events"
+    assert got == expected
+
+
+def test_engine_method_delegates(one: Engine) -> None:
+    rng = random.Random(3)
+    events = [{"id": f"e{k}", "type": "crime_suspected", "case_id": f"C{rng.randrange(5)}",
+               "occurred_at": f"2024-0{rng.randrange(3, 9)}-1{rng.randrange(0, 9)}",
+               "data": {"agency": "market_regulation"}} for k in range(20)]
+    assert one.evaluate_partitioned(events, "2024-12-31", workers=2) == one.evaluate(events, "2024-12-31")
+
+
+# ---- the command line: byte for byte what one process prints ----------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def mixed_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The example history and the example bad events in one file, shuffled (not grouped by case)."""
+    lines = [x for name in ("history.jsonl", "bad-events.jsonl")
+             for x in (EXAMPLES / name).read_text(encoding="utf-8").splitlines()]
+    random.Random(5).shuffle(lines)
+    path = tmp_path_factory.mktemp("cli") / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_check_workers_prints_the_same(mixed_file: str, fmt: str) -> None:
+    common = ("check", mixed_file, "--as-of", "2025-03-31", "--format", fmt, "--backend", "reference")
+    code1, out1 = _run(*common, "--workers", "1")
+    code2, out2 = _run(*common, "--workers", "2")
+    assert code1 == 1, "the bad events are rejected (exit status 1)"
+    assert (code2, out2) == (code1, out1)
+    if fmt == "json":
+        assert json.loads(out2)["rejected"]
+
+
+def test_check_stream_workers_prints_the_same() -> None:
+    common = ("check", str(EXAMPLES / "history.jsonl"), "--as-of", "2025-03-31", "--stream", "--backend", "reference")
+    code1, out1 = _run(*common, "--workers", "1")
+    code2, out2 = _run(*common, "--workers", "2")
+    assert out1.count('{"obligation"') > 1
+    assert (code2, out2) == (code1, out1)
+
+
+def test_workers_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "x.jsonl", "--as-of", "2025-03-31", "--workers", "0"])
+    assert "at least 1" in capsys.readouterr().err
+
+
+@settings(max_examples=examples(100))
+@given(texts=st.lists(st.text(), min_size=6, max_size=6), flag=st.booleans())
+def test_fast_indent_rendering_is_json_dumps(texts: list[str], flag: bool) -> None:
+    """The Rust writer used for ``check --format json`` items prints what ``json.dumps`` prints, for any text."""
+    from fuxian_rules.parallel._worker import render
+
+    o = Obligation(rule=texts[0], case_id=texts[1], holder=texts[2], holder_name=texts[3], modality="obligation",
+                   status="open", due=None if flag else texts[4], due_provisional=flag, policy_terms=texts[:2],
+                   basis=[texts[5]], triggered_by=texts[3:], closed_by=[], title=texts[4], explanation=texts[5])
+    expected = json.dumps(o.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    assert render(o, "indent") == "\n".join("    " + ln for ln in expected.split("\n"))
+
+
+def test_bad_catalogue_is_a_clean_error(mixed_file: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A catalogue the workers cannot load: exit status 2 and the loader's message, as with one process."""
+    code = main(["check", mixed_file, "--as-of", "2025-03-31", "--workers", "2", "--rules", str(tmp_path)])
+    assert code == 2
+    assert "vocabulary.yaml" in capsys.readouterr().err
