@@ -169,9 +169,17 @@ class Period:
     days: int | None = None
     months: int | None = None
     hours: int | None = None
+    working_days: int | None = None
 
     def due(self, start: datetime, start_day: date, date_only: bool) -> Due:
         """Contract §4: the start day is not counted; hour periods run from the instant, exactly."""
+        if self.working_days is not None:  # the N-th official working day after the start day
+            day, left, examined = start_day, self.working_days, []
+            while left > 0:
+                day += timedelta(days=1)
+                examined.append(day)
+                left -= is_official_workday(day)
+            return Due(day, None, day, any(d.year not in official_years() for d in examined))
         if self.hours is not None:
             begin = end_of_day(start_day) if date_only else start
             return Due(None, (begin + timedelta(hours=self.hours)).astimezone(CST), None, False)
@@ -197,7 +205,9 @@ def policy_period(term: str) -> Period:
         return Period(hours=spec.hours)
     if spec.months is not None:
         return Period(months=spec.months)
-    assert spec.days is not None, "the oracle models calendar-day policy periods only"
+    if spec.working_days is not None:
+        return Period(working_days=spec.working_days)
+    assert spec.days is not None
     return Period(days=spec.days)
 
 
@@ -267,12 +277,14 @@ class M:
     where: tuple[tuple[str, Any], ...] = ()
     match: tuple[tuple[str, str], ...] = ()
     any_time: bool = False
+    late_too: bool = False  # a cancelling act that takes the duty's premise away whenever it comes
 
     @staticmethod
     def of(type_: str, where: dict[str, Any] | None = None, match: dict[str, str] | None = None, *,
-           any_time: bool = False) -> M:
+           any_time: bool = False, late_too: bool = False) -> M:
         """Build from dicts."""
-        return M(type_, tuple(sorted((where or {}).items())), tuple(sorted((match or {}).items())), any_time)
+        return M(type_, tuple(sorted((where or {}).items())), tuple(sorted((match or {}).items())), any_time,
+                 late_too)
 
     def holds(self, ev: dict[str, Any], context: dict[str, Any]) -> bool:
         """Whether ``ev`` is such an act for a duty with this context."""
@@ -437,8 +449,12 @@ def expect(duties: Sequence[Duty], events: Sequence[dict[str, Any]], as_of: date
         due = d.due() if isinstance(d.period, Period) else _follows_due(d.period, done) if d.period else None
         close = _first(d.closers, visible, d.trigger, d.trigger_ids, d.context)
         cancel = _first(d.cancellers, visible, d.trigger, d.trigger_ids, d.context)
+        late = _first([c for c in d.cancellers if c.late_too], visible, d.trigger, d.trigger_ids, d.context)
         start = instant(d.trigger)
-        status, closed, breach = _status(d.modality, due, close, cancel, start, as_of)
+        if late is not None and (close is None or order_key(late) <= order_key(close)):
+            status, closed, breach = "cancelled", (late["id"],), None
+        else:
+            status, closed, breach = _status(d.modality, due, close, cancel, start, as_of)
         exp = Expected(d.rule, d.case_id, d.trigger_ids, d.holder, d.modality, status,
                        due.text if due else None, due.provisional if due else False, closed,
                        due.end if due else None, breach, due.nominal if due else None)
@@ -640,16 +656,36 @@ REASONS = ("现有证据不足以证明达到立案追诉标准", "涉案金额�
 IMMEDIATELY = "immediately"
 PROMPTLY = "promptly"
 
+# issue 10: the report has no limit (transfer-reg:5 核实情况后) and escalates nowhere
 register_escalation(Escalation(
     "transfer.procuratorial-opinion",
-    sources=("transfer.report", "transfer.decide", "transfer.send", "transfer.no-penalty-instead"),
+    sources=("transfer.decide", "transfer.send", "transfer.no-penalty-instead"),
     modality="obligation", holder_unit="procuratorate",
     closers=(M.of("procuratorial_opinion_issued", {"kind": "require_transfer"}),),
-    cancellers=(M.of("case_transferred"),),
+    cancellers=(M.of("case_transferred"), M.of("non_transfer_reviewed", {"should_transfer": False})),
+))
+register_escalation(Escalation(
+    "filing.overdue-supervision",
+    sources=("transfer.filing-review",),
+    modality="permission", holder_field="agency",
+    closers=(M.of("filing_supervision_requested", match={"agency": "agency"}), M.of("filing_decided")),
+))
+register_escalation(Escalation(
+    "filing.correction-notice",
+    sources=("filing.open-on-notice",),
+    modality="obligation", holder_unit="procuratorate",
+    closers=(M.of("correction_notice_issued"),),
+    cancellers=(M.of("filing_decided", {"opened": True}), M.of("reconsideration_decided", {"opened": True})),
+))
+register_escalation(Escalation(
+    "reverse.follow-up",
+    sources=("reverse.reply",),
+    modality="permission", holder_unit="procuratorate",
+    closers=(M.of("opinion_reply_sent", match={"opinion_id": "opinion_id"}),),
 ))
 register_escalation(Escalation(
     "transfer.internal-supervision",
-    sources=("transfer.report", "transfer.decide", "transfer.send"),
+    sources=("transfer.decide", "transfer.send"),
     modality="permission", holder_field="agency", period=policy_period(PROMPTLY),
     closers=(M.of("case_transferred", match={"agency": "agency"}),),
 ))
@@ -680,15 +716,18 @@ def _transfer_chain(b: Builder, *, penalty: bool, approved: bool | None = True) 
     agency = b.pick(AGENCIES)
     crime = b.emit("crime_suspected", {"agency": agency}, actor=agency if b.flag() else None)
     steps: list[Duty] = []
-    d = b.duty("transfer.report", crime, holder=agency, period=policy_period(IMMEDIATELY),
+    refusal: dict[str, Any] | None = None
+    d = b.duty("transfer.report", crime, holder=agency, period=None,  # 核实情况后: no limit (transfer-reg:5)
                closers=[M.of("transfer_report_submitted", match={"agency": "agency"}),
+                        M.of("transfer_decided", match={"agency": "agency"}),
                         M.of("case_transferred", match={"agency": "agency"})])
     steps.append(d)
     transferred: dict[str, Any] | None = None
     report = b.close(d, "transfer_report_submitted", {"agency": agency})
     if report is not None:
         d = b.duty("transfer.decide", report, holder=agency, period=Period(days=3),
-                   closers=[M.of("transfer_decided", match={"agency": "agency"})])
+                   closers=[M.of("transfer_decided", match={"agency": "agency"}),
+                            M.of("case_transferred", match={"agency": "agency"})])
         steps.append(d)
         ok = approved if approved is not None else b.flag()
         data: dict[str, Any] = {"agency": agency, "approved": ok}
@@ -698,6 +737,11 @@ def _transfer_chain(b: Builder, *, penalty: bool, approved: bool | None = True) 
         if decided is not None and not ok:
             if not _has_reasons(data):
                 b.duty("transfer.refusal-reasons", decided, holder=agency, period=Period(hours=0))
+            b.duty("transfer.refusal-review", decided, holder="procuratorate", period=None, modality="permission",
+                   closers=[M.of("non_transfer_reviewed", match={"agency": "agency"}),
+                            M.of("procuratorial_opinion_issued", {"kind": "require_transfer"}),
+                            M.of("case_transferred", match={"agency": "agency"})])
+            refusal = decided
             decided = None
         elif decided is not None:
             d = b.duty("transfer.send", decided, holder=agency, period=Period(hours=24),
@@ -709,7 +753,7 @@ def _transfer_chain(b: Builder, *, penalty: bool, approved: bool | None = True) 
     if transferred is not None:
         _after_transfer(b, transferred, agency)
     if penalty:
-        _penalty(b, crime, agency, transferred)
+        _penalty(b, crime, agency, transferred, refusal)
 
 
 def _transfer_data(b: Builder, agency: str, copied: bool | None = None) -> dict[str, Any]:
@@ -731,12 +775,28 @@ def _opinion_branch(b: Builder, agency: str, steps: list[Duty]) -> dict[str, Any
     opinion = b.emit("procuratorial_opinion_issued",
                      {"opinion_id": opinion_id, "kind": "require_transfer", "to": agency}, at=after,
                      actor="procuratorate")
-    d = b.duty("transfer.transfer-on-opinion", opinion, holder=agency, period=policy_period(PROMPTLY),
-               closers=[M.of("case_transferred", {"copied_to_procuratorate": True})])
+    sent = [M.of("case_transferred", {"to": "public_security"}, match={"agency": "to"}, any_time=True)]
+    copied = [M.of("case_transferred", {"copied_to_procuratorate": True}, match={"agency": "to"}, any_time=True),
+              M.of("transfer_copied_to_procuratorate", match={"agency": "to"}, any_time=True)]
+    got = [M.of("procuratorial_opinion_received", match={"opinion_id": "opinion_id"})]
+    d = b.duty("transfer.transfer-on-opinion-awaiting-receipt", opinion, holder=agency, period=None,
+               closers=sent, cancellers=got)
+    b.duty("transfer.copy-on-opinion-awaiting-receipt", opinion, holder=agency, period=None, closers=copied,
+           cancellers=got)
+    if b.flag():  # the receipt is recorded: the periods run from it (contract §4)
+        received = b.emit("procuratorial_opinion_received", {"opinion_id": opinion_id, "unit": agency},
+                          max_gap_days=4)
+        as_unit = [M.of(m.type, dict(m.where), {"agency": "unit"}, any_time=True) for m in copied]
+        d = b.duty("transfer.transfer-on-opinion", received, holder=agency, period=policy_period(PROMPTLY),
+                   closers=[M.of("case_transferred", {"to": "public_security"}, match={"agency": "unit"},
+                                 any_time=True)], partners=[opinion])
+        b.duty("transfer.copy-on-opinion", received, holder=agency, period=policy_period(PROMPTLY),
+               closers=as_unit, partners=[opinion])
     return b.close(d, "case_transferred", _transfer_data(b, agency, copied=b.flag()))
 
 
-def _penalty(b: Builder, crime: dict[str, Any], agency: str, transferred: dict[str, Any] | None) -> None:
+def _penalty(b: Builder, crime: dict[str, Any], agency: str, transferred: dict[str, Any] | None,
+             refusal: dict[str, Any] | None = None) -> None:
     """An administrative penalty: before any transfer (以罚代刑 if none comes in time), or after the case
     was transferred or declined by public security (lawful, transfer-reg:10–11)."""
     t0 = instant(crime)
@@ -753,13 +813,40 @@ def _penalty(b: Builder, crime: dict[str, Any], agency: str, transferred: dict[s
     b.duty("transfer.no-penalty-instead", pen, holder=agency,
            period=Follows(("transfer.send", "transfer.decide", "transfer.report")),
            closers=[M.of("case_transferred", match={"agency": "agency"}, any_time=True)],
-           cancellers=[M.of("filing_decided", {"opened": False}, any_time=True),
+           cancellers=[M.of("transfer_decided", {"approved": False}, {"agency": "agency"}, any_time=True,
+                            late_too=True),
+                       M.of("filing_decided", {"opened": False}, any_time=True),
                        M.of("reconsideration_decided", {"opened": False}, any_time=True)],
            partners=[crime], modality="prohibition")
+    if refusal is not None and not_before(pen, refusal):  # refused, then fined: the procuratorate reviews
+        b.duty("transfer.penalty-after-refusal-review", pen, holder="procuratorate", period=None,
+               modality="permission", partners=[refusal],
+               closers=[M.of("non_transfer_reviewed", match={"agency": "agency"}),
+                        M.of("procuratorial_opinion_issued", {"kind": "require_transfer"}),
+                        M.of("case_transferred", match={"agency": "agency"})])
+
+
+def _received(b: Builder, document: str, unit: str) -> dict[str, Any] | None:
+    """Maybe record the addressee's receipt of a document (contract §4: periods run from it)."""
+    if not b.flag():
+        return None
+    return b.emit("document_received", {"document": document, "unit": unit}, max_gap_days=3)
+
+
+def _handover(b: Builder, decided: dict[str, Any], transferred: dict[str, Any], agency: str, waiting: str) -> None:
+    """立案 → the agency hands over within 3 days of RECEIVING the 立案通知书 (transfer-reg:12)."""
+    got = [M.of("document_received", {"document": "filing_notice"}, match={"unit": "agency"})]
+    d = b.duty(waiting, decided, holder=agency, period=None, partners=[transferred],
+               closers=[M.of("materials_handed_over", match={"agency": "agency"})], cancellers=got)
+    notice = _received(b, "filing_notice", agency)
+    if notice is not None:
+        d = b.duty("transfer.handover", notice, holder=agency, period=Period(days=3), partners=[transferred],
+                   closers=[M.of("materials_handed_over", match={"agency": "unit"}, any_time=True)])
+    b.close(d, "materials_handed_over", {"agency": agency})
 
 
 def _after_transfer(b: Builder, transferred: dict[str, Any], agency: str) -> None:
-    """Public security reviews (3日); handover (3日); or non-filing, reconsideration (3日 each)."""
+    """Public security reviews (3日); handover (3日 from receipt); or non-filing, reconsideration (3日 each)."""
     police = data_of(transferred)["to"]
     d = b.duty("transfer.filing-review", transferred, holder=police, period=Period(days=3),
                closers=[M.of("filing_decided")])
@@ -768,28 +855,35 @@ def _after_transfer(b: Builder, transferred: dict[str, Any], agency: str) -> Non
     filing = b.close(d, "filing_decided", data, actor="public_security" if b.flag() else None)
     if filing is None:
         return
-    handover = [M.of("materials_handed_over", match={"agency": "agency"})]
     if opened:
-        d = b.duty("transfer.handover", filing, holder=agency, period=Period(days=3), closers=handover,
-                   partners=[transferred])
-        b.close(d, "materials_handed_over", {"agency": agency})
+        _handover(b, filing, transferred, agency, "transfer.handover-awaiting-receipt")
         return
     if not _has_reasons(data):
         b.duty("transfer.non-filing-reasons", filing, holder="public_security", period=Period(hours=0))
-    d = b.duty("transfer.reconsideration-may-request", filing, holder=agency, period=Period(days=3),
-               closers=[M.of("reconsideration_requested", match={"agency": "agency"})], partners=[transferred],
-               modality="permission")
+    asked = [M.of("reconsideration_requested", match={"agency": "agency"}),
+             M.of("filing_supervision_requested", match={"agency": "agency"})]
+    d = b.duty("transfer.reconsideration-awaiting-receipt", filing, holder=agency, period=None, closers=asked,
+               cancellers=[M.of("document_received", {"document": "non_filing_notice"}, match={"unit": "agency"})],
+               partners=[transferred], modality="permission")
+    notice = _received(b, "non_filing_notice", agency)
+    if notice is not None:
+        d = b.duty("transfer.reconsideration-may-request", notice, holder=agency, period=Period(days=3),
+                   closers=[M.of(m.type, dict(m.where), {"agency": "unit"}) for m in asked],
+                   partners=[transferred], modality="permission")
     req = b.close(d, "reconsideration_requested", {"agency": agency})
     if req is None:
         return
-    d = b.duty("transfer.reconsideration-decide", req, holder="public_security", period=Period(days=3),
-               closers=[M.of("reconsideration_decided")])
+    decided_by = [M.of("reconsideration_decided")]
+    d = b.duty("transfer.reconsideration-decide-awaiting-receipt", req, holder="public_security", period=None,
+               closers=decided_by, cancellers=[M.of("document_received", {"document": "reconsideration_request"})])
+    got = _received(b, "reconsideration_request", "public_security")
+    if got is not None:
+        d = b.duty("transfer.reconsideration-decide", got, holder="public_security", period=Period(days=3),
+                   closers=decided_by)
     opened = b.flag()
     decided = b.close(d, "reconsideration_decided", {"opened": opened})
     if decided is not None and opened:
-        d = b.duty("transfer.handover-after-reconsideration", decided, holder=agency, period=Period(days=3),
-                   closers=handover, partners=[transferred])
-        b.close(d, "materials_handed_over", {"agency": agency})
+        _handover(b, decided, transferred, agency, "transfer.handover-after-reconsideration")
 
 
 @register_flow("transfer", area="transfer", clauses=("notice:3.11",))
@@ -812,16 +906,29 @@ def penalty_flow(b: Builder) -> None:
 
 @register_flow("filing-supervision", area="transfer", clauses=("notice:3.11",))
 def filing_supervision_flow(b: Builder) -> None:
-    """检察院要求说明不立案理由（7日）和通知立案（15日）."""
+    """检察院要求说明不立案理由（收到通知后7日）和通知立案（收到通知立案书后15日）."""
     if b.flag():
         req = b.emit("non_filing_explanation_requested", actor="procuratorate")
-        d = b.duty("filing.explain", req, holder="public_security", period=Period(days=7),
-                   closers=[M.of("non_filing_explained")])
-        b.close(d, "non_filing_explained")
+        explained = [M.of("non_filing_explained"), M.of("filing_decided", {"opened": True}),
+                     M.of("reconsideration_decided", {"opened": True})]
+        d = b.duty("filing.explain-awaiting-receipt", req, holder="public_security", period=None,
+                   closers=explained, cancellers=[M.of("document_received", {"document": "explanation_request"})])
+        got = _received(b, "explanation_request", "public_security")
+        if got is not None:
+            d = b.duty("filing.explain", got, holder="public_security", period=Period(days=7), closers=explained)
+        done = b.close(d, "non_filing_explained")
+        if done is not None:
+            b.duty("filing.review-explanation", done, holder="procuratorate", period=None,
+                   closers=[M.of("non_filing_reasons_reviewed"), M.of("filing_notice_issued")])
     if not b.events or b.flag():
         notice = b.emit("filing_notice_issued", actor="procuratorate" if b.flag() else None)
-        d = b.duty("filing.open-on-notice", notice, holder="public_security", period=Period(days=15),
-                   closers=[M.of("filing_decided", {"opened": True}), M.of("reconsideration_decided", {"opened": True})])
+        opened = [M.of("filing_decided", {"opened": True}), M.of("reconsideration_decided", {"opened": True})]
+        d = b.duty("filing.open-on-notice-awaiting-receipt", notice, holder="public_security", period=None,
+                   closers=opened, cancellers=[M.of("document_received", {"document": "filing_order"})])
+        got = _received(b, "filing_order", "public_security")
+        if got is not None:
+            d = b.duty("filing.open-on-notice", got, holder="public_security", period=Period(days=15),
+                       closers=opened)
         if b.flag():  # a refusal first: it does not discharge the duty to open the case
             b.emit("filing_decided", {"opened": False, "reasons": b.pick(REASONS[:3])})
         if b.flag():
@@ -843,18 +950,22 @@ def reverse_flow(b: Builder) -> None:
     if not needs:
         return
     rule = "reverse.opinion-enterprise" if enterprise else "reverse.opinion"
-    d = b.duty(rule, npd, holder="procuratorate", period=policy_period(PROMPTLY),
+    d = b.duty(rule, npd, holder="procuratorate", period=policy_period("reverse_promptly"),
                closers=[M.of("procuratorial_opinion_issued", {"kind": "admin_penalty"})])
     opinion_id = f"YJ-{b.case_id}"
     opinion = b.close(d, "procuratorial_opinion_issued",
                       {"opinion_id": opinion_id, "kind": "admin_penalty", "to": authority})
     if opinion is None:
         return
-    received = b.emit("procuratorial_opinion_received", {"opinion_id": opinion_id, "unit": authority},
-                      actor=authority, max_gap_days=10)
-    d = b.duty("reverse.reply", received, holder=authority, period=Period(months=2),
-               closers=[M.of("opinion_reply_sent", match={"opinion_id": "opinion_id", "unit": "unit"})],
-               partners=[opinion])
+    replied = [M.of("opinion_reply_sent", match={"opinion_id": "opinion_id", "unit": "unit"})]
+    d = b.duty("reverse.reply-awaiting-receipt", opinion, holder=authority, period=None,
+               closers=[M.of("opinion_reply_sent", match={"opinion_id": "opinion_id", "unit": "to"})],
+               cancellers=[M.of("procuratorial_opinion_received", match={"opinion_id": "opinion_id"})])
+    if b.draw(st.sampled_from((True, True, True, False))):  # the receipt is usually recorded
+        received = b.emit("procuratorial_opinion_received", {"opinion_id": opinion_id, "unit": authority},
+                          actor=authority, max_gap_days=10)
+        d = b.duty("reverse.reply", received, holder=authority, period=Period(months=2), closers=replied,
+                   partners=[opinion])
     if b.flag():  # a reply to another opinion does not answer this one
         b.emit("opinion_reply_sent", {"opinion_id": f"{opinion_id}-other", "unit": authority}, max_gap_days=20)
     b.close(d, "opinion_reply_sent", {"opinion_id": opinion_id, "unit": authority}, max_late_days=60)
@@ -1083,7 +1194,7 @@ def bad_lines() -> tuple[Bad, ...]:
         Bad(_line(_with(id="a\u0000b")), "id", "control character"),
         Bad(_line(_with(type="case_moved")), "type", "unknown type", "bad"),
         Bad(_line(_data("crime_suspected", {})), "data.agency", "missing data field", "bad"),
-        Bad(_line(_data("crime_suspected", {"agency": "no_such_bureau"})), "data.agency", "unknown unit", "bad"),
+        Bad(_line(_data("crime_suspected", {"agency": "no such bureau!"})), "data.agency", "malformed unit code", "bad"),
         Bad(_line(_data("crime_suspected", {"agency": "health", "name": PII})), "data", "unknown data field",
             "bad"),
         Bad(_line(_data("transfer_decided", {"agency": "health", "approved": "yes"})), "data.approved",
@@ -1371,8 +1482,9 @@ def aid_cases(draw: DrawFn, case_id: str = "aid:1") -> AreaCase:
                        "occurred_at": stamp(at + timedelta(days=draw(st.integers(0, 60))), fmt), "data": d})
     referral = None
     if needs and draw(st.booleans()):
+        to = draw(st.lists(st.sampled_from(needs), min_size=1, unique=True))  # some, or all, of the departments
         referral = {"id": f"{case_id}.r", "type": "social_aid_referral_sent", "case_id": case_id,
-                    "occurred_at": stamp(at + timedelta(days=draw(st.integers(0, 60))), fmt), "data": {"to": needs}}
+                    "occurred_at": stamp(at + timedelta(days=draw(st.integers(0, 60))), fmt), "data": {"to": to}}
         events.append(referral)
     return AreaCase(case_id, events, [], {"assessment": data, "decision": decision, "referral": referral})
 
@@ -1402,7 +1514,8 @@ def clue_cases(draw: DrawFn, case_id: str = "clue:1") -> AreaCase:
         to = b.pick(("procuratorate", "service_12309"))
         push_data = {"clue_id": clue_id, "from": "hotline_12345", "to": to}
         if harms:
-            d = b.duty("clues.hotline-push", got, holder="hotline_12345", period=policy_period(SYNCHRONOUSLY),
+            d = b.duty("clues.hotline-push", got, holder="hotline_12345",  # 24/7: hour-based (issue 10)
+                       period=policy_period("synchronously_hotline"),
                        closers=[M.of("clue_pushed", match={"clue_id": "clue_id"})])
             pushed = b.close(d, "clue_pushed", push_data, max_late_days=10)
         else:
@@ -1417,17 +1530,16 @@ def clue_cases(draw: DrawFn, case_id: str = "clue:1") -> AreaCase:
         d = b.duty("clues.procuratorate-push", got, holder="service_12309", period=policy_period(SYNCHRONOUSLY),
                    closers=[M.of("clue_pushed", match={"clue_id": "clue_id", "to": "concerns_unit"})])
         feedback = [M.of("clue_feedback_sent", match={"clue_id": "clue_id", "from": "to"})]
-        if b.flag():  # pushed to the wrong department first: it does not discharge the push, and owes feedback
+        if b.flag():  # pushed to the wrong department first: no discharge, and no duty on that department
             wrong = next(u for u in CLUE_DEPARTMENTS if u != dept)
-            stray = b.emit("clue_pushed", {"clue_id": clue_id, "from": "service_12309", "to": wrong}, max_gap_days=0)
-            d2 = b.duty("clues.department-feedback", stray, holder=wrong, period=policy_period(PROMPTLY),
-                        closers=feedback)
-            b.close(d2, "clue_feedback_sent", {"clue_id": clue_id, "from": wrong, "to": "service_12309"})
+            b.emit("clue_pushed", {"clue_id": clue_id, "from": "service_12309", "to": wrong}, max_gap_days=0)
+            if b.flag():
+                b.emit("clue_feedback_sent", {"clue_id": clue_id, "from": wrong, "to": "service_12309"})
         pushed = b.close(d, "clue_pushed", {"clue_id": clue_id, "from": "service_12309", "to": dept},
                          max_late_days=10)
         if pushed is not None:
             d = b.duty("clues.department-feedback", pushed, holder=dept, period=policy_period(PROMPTLY),
-                       closers=feedback)
+                       closers=feedback, partners=[got])
             b.close(d, "clue_feedback_sent", {"clue_id": clue_id, "from": dept, "to": "service_12309"})
     else:
         what = b.pick(("data", "case_file"))
@@ -1435,8 +1547,10 @@ def clue_cases(draw: DrawFn, case_id: str = "clue:1") -> AreaCase:
         req = b.emit("data_request_made", {"request_id": f"R-{clue_id}", "to": to, "kind": what},
                      actor="procuratorate")
         rule = "clues.data-request" if what == "data" else "clues.case-file-request"
-        d = b.duty(rule, req, holder=to, period=policy_period(PROMPTLY),
-                   closers=[M.of("data_request_fulfilled", match={"request_id": "request_id"})])
+        answered = [M.of("data_request_fulfilled", match={"request_id": "request_id"})]
+        d = b.duty(rule, req, holder=to, period=None, closers=answered)  # 积极配合: no limit, never overdue
+        b.duty("clues.data-request-reminder", req, holder=to, period=policy_period("cooperation_reminder"),
+               closers=answered, modality="permission")
         b.close(d, "data_request_fulfilled", {"request_id": f"R-{clue_id}"})
     return AreaCase(case_id, b.events, b.duties, {"kind": kind})
 
@@ -1467,9 +1581,10 @@ def joint_meetings(draw: DrawFn, first_year: int = 2024, last_year: int = 2027) 
 
 
 def counts_as_plenary(ev: dict[str, Any]) -> bool:
-    """二(三)2: a plenary meeting chaired by the convener, or by a deputy the convener entrusted."""
+    """二(三)2: a plenary meeting chaired by the convener, or by a deputy the convener entrusted; a record that
+    omits ``entrusted`` counts too (the missing fact is the office's to verify, not a breach — issue 10)."""
     d = data_of(ev)
-    return bool(d.get("plenary")) and (d["chair"] == "convener" or bool(d.get("entrusted")))
+    return bool(d.get("plenary")) and (d["chair"] == "convener" or d.get("entrusted") is not False)
 
 
 @st.composite

@@ -136,12 +136,12 @@ def test_policy_override_changes_due_and_receipt(tmp_path: Path) -> None:
     custom = tmp_path / "policy.yaml"
     custom.write_text("version: 1\nterms:\n  immediately:\n    word: 立即\n    period: {hours: 4}\n"
                       "    reason: 本区规定四小时内\n", encoding="utf-8")
-    events = [{"id": "1", "type": "crime_suspected", "case_id": "c", "occurred_at": "2024-03-04T09:00:00+08:00",
-               "data": {"agency": "health"}}]
+    events = [{"id": "1", "type": "minor_harm_discovered", "case_id": "c", "occurred_at": "2024-03-04T09:00:00+08:00",
+               "data": {"unit": "health"}}]
     default = Engine(backend="reference").evaluate(events, as_of="2024-03-04")
     local = Engine(backend="reference", policy=custom).evaluate(events, as_of="2024-03-04")
-    d = {o.rule: o for o in default.obligations}["transfer.report"]
-    loc = {o.rule: o for o in local.obligations}["transfer.report"]
+    d = {o.rule: o for o in default.obligations}["minors.report"]
+    loc = {o.rule: o for o in local.obligations}["minors.report"]
     assert (d.due, d.status) == ("2024-03-05T09:00:00+08:00", "open")
     assert (loc.due, loc.status) == ("2024-03-04T13:00:00+08:00", "overdue")
     assert "本区规定四小时内" in loc.explanation

@@ -103,9 +103,9 @@ def _with(tmp_path: Path, old: str, new: str) -> Path:
     ('  "3.2": {status: encoded}', '  "3.2": {status: encoded, rules: [no.such-rule]}', "unknown rule"),
     ("status: not machine-checkable\n    reason: 总体要求：阐明机制的指导思想和目标，没有义务人、行为或期限。",
      "status: not machine-checkable", "needs a `reason`"),
-    ("- {clause: \"3.8\", fragment: 筛查支持起诉案件线索, status: encoded}",
-     "- {clause: \"3.8\", fragment: 筛查支持起诉案件线索, status: encoded}\n"
-     "  - {clause: \"3.8\", fragment: 定期组织信息共享, status: encoded}", "classified twice"),
+    ("- {clause: \"2.3.2\", fragment: 联席会议每年至少召开一次全体会议, status: encoded}",
+     "- {clause: \"2.3.2\", fragment: 联席会议每年至少召开一次全体会议, status: encoded}\n"
+     "  - {clause: \"2.3.2\", fragment: 安排部署府检联动工作, status: encoded}", "classified twice"),
     ("- {clause: \"2.3.1\", fragment: 各成员单位指定人员担任联席会议联络员, status: encoded}",
      "- {clause: \"2.3\", fragment: 各成员单位指定人员担任联席会议联络员, status: encoded}", "belong to the sub-item"),
 ])
@@ -115,13 +115,15 @@ def test_false_claims_are_refused(catalog: Catalog, tmp_path: Path, old: str, ne
 
 
 def test_a_missing_entry_is_reported_as_a_gap(catalog: Catalog, tmp_path: Path) -> None:
-    path = _with(tmp_path, "fragment: 探索司法办案、信访风险评估、矛盾化解同步推进工作机制", "fragment: 践行新时代")
+    entry = ('  - {clause: "3.5", fragment: 探索司法办案、信访风险评估、矛盾化解同步推进工作机制, status: not machine-checkable,\n'
+             '     reason: "“同步推进”描述有待探索的工作机制，不是某一单位在某一事件后须在一定时间内完成的行为。"}\n')
+    path = _with(tmp_path, entry, "")
     gaps = [r for r in coverage_report(catalog, path) if r.status == "unclassified"]
     assert [(r.clause, r.kind) for r in gaps] == [("3.5", "sentence")]
-    path = _with(tmp_path, '  "3.15":\n    status: not machine-checkable\n    reason: 区域社会治理的工作部署；检察建议、'
-                           '年度报告等形式由检察院视问题选用，通知未规定触发条件或期限。\n', "")
+    path = _with(tmp_path, '  "3.14":\n    status: not machine-checkable\n    reason: 普法和法治文化建设，属于持续性工作要求，'
+                           '没有可由事件触发的具体行为或期限。\n', "")
     gaps = [r for r in coverage_report(catalog, path) if r.status == "unclassified"]
-    assert [(r.clause, r.kind) for r in gaps] == [("3.15", "clause")]
+    assert [(r.clause, r.kind) for r in gaps] == [("3.14", "clause")]
 
 
 # ---- the command ---------------------------------------------------------------------------------
@@ -142,3 +144,26 @@ def test_coverage_command_json(rows: list[CoverageRow]) -> None:
     assert {d["status"] for d in data} == {"encoded", "advisory", "not machine-checkable"}
     assert data[0] == {"clause": "1", "label": "一、", "kind": "clause", "text": "总体要求", "obligation_bearing": False,
                        "status": "not machine-checkable", "rules": [], "reason": rows[0].reason}
+
+
+def test_every_sentence_of_the_notice_is_classified(rows: list[CoverageRow]) -> None:
+    """Issue 10: each of the notice's sentences is marked, so "considered, no duty" differs from "skipped"."""
+    catalog = load_catalog()
+    sentences = [r for r in rows if r.kind == "sentence"]
+    assert len(sentences) == len(sentence_units(catalog.notice)) == 89
+    assert not [r.text for r in sentences if r.status == "unclassified"]
+    assert all(r.reason or r.rules for r in sentences)
+
+
+def test_the_notice_page_marks_every_sentence() -> None:
+    """The docs' notice page shows a coverage note under every sentence (not only the obligation-bearing ones)."""
+    from tools.docs import _Site
+
+    from fuxian_rules.catalog.notice import normalise_text
+
+    catalog = load_catalog()
+    site = _Site(Path("/nonexistent-site"), catalog, None)
+    unmarked = [(cid, s) for cid, sents in site.sentences.items() for s in sents
+                if f"{cid}|{normalise_text(s)}" not in site.notes]
+    assert sum(len(v) for v in site.sentences.values()) == 89
+    assert unmarked == []

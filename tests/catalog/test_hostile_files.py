@@ -102,7 +102,7 @@ RULE_FILE_ERRORS = [
      "quotes.transfer-reg:5", "verbatim"),
     ("quote outside basis", sub('"mps-procedure:180": 对行政执法机关', '"mps-procedure:181": 对行政执法机关',
                                 "  - id: transfer.filing-review"),
-     "rules.5", "not in `basis`"),
+     "rules.7", "not in `basis`"),
     ("unknown event type", sub("trigger: {event: crime_suspected}", "trigger: {event: crime_suspect}"),
      "rules.0.trigger.event", "did you mean"),
     ("unknown where field", sub("where: {approved: true}", "where: {aproved: true}"), "where.aproved", "no field"),
@@ -119,10 +119,11 @@ RULE_FILE_ERRORS = [
     ("duplicate rule id", lambda t: (t.replace(DECIDE_RULE, "  - id: transfer.report\n", 1), line_of(t, DECIDE_RULE)),
      "rules.1.id", "duplicate rule id"),
     ("invalid rule id", sub("  - id: transfer.report\n", "  - id: Transfer Report\n"), "rules.0.id", "pattern"),
-    ("escalation to nowhere", sub("escalates_to: [reverse.internal-supervision]",
-                                  "escalates_to: [reverse.internal-supervisio]", "  - id: reverse.reply\n"),
+    ("escalation to nowhere", sub("escalates_to: [reverse.internal-supervision, reverse.follow-up]",
+                                  "escalates_to: [reverse.internal-supervisio, reverse.follow-up]",
+                                  "  - id: reverse.reply\n"),
      "reverse.reply.escalates_to", "unknown rule"),
-    ("escalation to a non-escalated rule", sub("escalates_to: [reverse.internal-supervision]",
+    ("escalation to a non-escalated rule", sub("escalates_to: [reverse.internal-supervision, reverse.follow-up]",
                                                "escalates_to: [transfer.decide]", "  - id: reverse.reply\n"),
      "reverse.reply.escalates_to", "escalated: true"),
     ("valid_to before valid_from", sub("    valid_from: 2024-01-19\n    trigger: {event: crime_suspected}",
@@ -133,7 +134,7 @@ RULE_FILE_ERRORS = [
      "bad key"),
     ("follows unknown rule", sub("follows: [transfer.send,", "follows: [transfer.sned,", "  - id: transfer.no-penalty"),
      "period.follows", "unknown rule"),
-    ("unknown policy term", sub("period: {policy: immediately}", "period: {policy: instantly}"), "period.policy",
+    ("unknown policy term", sub("period: {policy: promptly}", "period: {policy: instantly}"), "period.policy",
      "unknown policy term"),
     ("title too short", sub("title: 行政执法机关发现涉嫌犯罪案件", "title: 短\n    x_title: 行政执法机关发现涉嫌犯罪案件",
                             "title: 短"), "rules.0.title", "at least"),
@@ -150,7 +151,7 @@ RULE_FILE_ERRORS = [
     ("top-level list", lambda t: ("- " + t.replace("\n", "\n  "), 1), None, "dictionary"),
     ("empty file", lambda t: ("", 1), None, "dictionary"),
     ("only a comment", lambda t: ("# 空文件\n", 1), None, "dictionary"),
-    ("too deep", sub("    explain: 移送规定第五条", "    explain: " + "[" * 40 + "x" + "]" * 40 + "\n    x_explain: 移送规定第五条",
+    ("too deep", sub("    explain: 不批准移送的决定", "    explain: " + "[" * 40 + "x" + "]" * 40 + "\n    x_explain: 不批准移送的决定",
                      "    explain: [["), None, "nesting"),
 ]
 
@@ -193,8 +194,9 @@ def test_a_cycle_of_escalations_is_refused(catalogue: Path) -> None:
         "    explain: 本项是对内部执法监督部门的工作要求，没有可供外部系统核验的履行事件",
         "    escalates_to: [transfer.procuratorial-opinion]\n"
         "    explain: 本项是对内部执法监督部门的工作要求，没有可供外部系统核验的履行事件", 1).replace(
-        "    cancelled_by:\n      - {event: case_transferred}\n",
-        "    cancelled_by:\n      - {event: case_transferred}\n    escalates_to: [transfer.internal-supervision]\n", 1)
+        "    cancelled_by:\n      - {event: case_transferred}\n      - {event: non_transfer_reviewed, where: {should_transfer: false}}\n",
+        "    cancelled_by:\n      - {event: case_transferred}\n      - {event: non_transfer_reviewed, where: {should_transfer: false}}\n"
+        "    escalates_to: [transfer.internal-supervision]\n", 1)
     err = load_error(catalogue, text)
     assert "cyclic" in err.message and "→" in err.message and err.line is not None
 
@@ -245,7 +247,7 @@ terms:
   immediately:
     word: 立即
     period: {hours: 2}
-    reason: 本部署要求两小时内提交书面报告（测试用）。
+    reason: 本部署要求两小时内报告（测试用）。
 """
 
 POLICY_ERRORS = [
@@ -255,8 +257,8 @@ POLICY_ERRORS = [
     ("negative", POLICY_OK.replace("{hours: 2}", "{hours: -2}"), 5, "terms.immediately.period.hours", "greater than"),
     ("boolean", POLICY_OK.replace("{hours: 2}", "{hours: true}"), 5, "terms.immediately.period.hours", "integer"),
     ("None for none", POLICY_OK.replace("{hours: 2}", "None"), 5, "terms.immediately.period", ""),
-    ("short reason", POLICY_OK.replace("本部署要求两小时内提交书面报告（测试用）。", "短"), 6, "terms.immediately.reason", "at least"),
-    ("missing reason", POLICY_OK.replace("    reason: 本部署要求两小时内提交书面报告（测试用）。\n", ""), 3,
+    ("short reason", POLICY_OK.replace("本部署要求两小时内报告（测试用）。", "短"), 6, "terms.immediately.reason", "at least"),
+    ("missing reason", POLICY_OK.replace("    reason: 本部署要求两小时内报告（测试用）。\n", ""), 3,
      "terms.immediately.reason", "required"),
     ("version 2", POLICY_OK.replace("version: 1", "version: 2"), 1, "version", "1"),
     ("unknown key", POLICY_OK + "extra: 1\n", 7, "extra", "Extra"),
@@ -297,17 +299,18 @@ def test_unreadable_and_non_utf8_policy_files(catalogue: Path, tmp_path: Path) -
 
 
 def test_a_valid_policy_override_changes_the_due_date_and_the_receipt(catalogue: Path, tmp_path: Path) -> None:
-    """A deployment's 立即 of two hours gives a report due two hours after the suspicion, and says so."""
+    """A deployment's 及时 of two days gives the police's reverse transfer two days, and says so."""
     path = tmp_path / "policy.yaml"
-    path.write_text(POLICY_OK, encoding="utf-8")
+    path.write_text("version: 1\nterms:\n  promptly:\n    word: 及时\n    period: {days: 2}\n"
+                    "    reason: 本部署要求两日内移送（测试用）。\n", encoding="utf-8")
     engine = Engine(catalogue, policy=path, backend="reference")
-    ev = {"id": "p", "type": "crime_suspected", "case_id": "P", "occurred_at": "2024-03-04T09:00:00+08:00",
+    ev = {"id": "p", "type": "police_admin_liability_found", "case_id": "P", "occurred_at": "2024-03-04T09:00:00+08:00",
           "data": {"agency": "health"}}
     result = engine.evaluate([ev], "2024-03-31")
-    report = next(o for o in result.obligations if o.rule == "transfer.report")
-    assert report.due == "2024-03-04T11:00:00+08:00"
+    referral = next(o for o in result.obligations if o.rule == "reverse.police-transfer")
+    assert referral.due == "2024-03-06"
     assert result.receipt.policy_source == str(path)
-    assert "本部署要求两小时内" in report.explanation
+    assert "本部署要求两日内移送" in referral.explanation
 
 
 # ---- calendar files ------------------------------------------------------------------------------------------
@@ -455,7 +458,7 @@ def test_a_failing_scenario_is_reported_at_its_file_and_line(pytester: pytest.Py
            "got X triggered by a: due 2024-03-07" in out
     assert "rules/t.scenarios.yaml:8: scenario '不应出现' failed" in out
     assert "rules/t.scenarios.yaml:12: event c rejected" in out
-    assert "rules/t.scenarios.yaml:13: expected no transfer.report; got Y overdue" in out
+    assert "rules/t.scenarios.yaml:13: expected no transfer.report; got Y open" in out
 
 
 # ---- the specification reader (tools.spec) ------------------------------------------------------------

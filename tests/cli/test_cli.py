@@ -90,7 +90,9 @@ def test_check_stream_matches_batch() -> None:
     assert streamed == batch
 
 
-def test_check_stream_rejects_ungrouped_input(tmp_path: Path) -> None:
+def test_check_stream_stops_on_ungrouped_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 10: a case that reappears after another case stops the run (exit 2, a clear error naming the
+    line), instead of printing statuses computed without its later events (false "overdue")."""
     lines = [
         {"id": "a1", "type": "crime_suspected", "case_id": "A", "occurred_at": "2024-03-04", "data": {"agency": "health"}},
         {"id": "b1", "type": "crime_suspected", "case_id": "B", "occurred_at": "2024-03-04", "data": {"agency": "health"}},
@@ -100,9 +102,10 @@ def test_check_stream_rejects_ungrouped_input(tmp_path: Path) -> None:
     path = tmp_path / "ungrouped.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
     code, out = run("check", str(path), "--as-of", "2024-12-31", "--stream", "--backend", "reference")
-    rejected = [json.loads(line)["rejected"] for line in out.splitlines() if '"rejected"' in line]
-    assert code == 1
-    assert [(r["line"], r["id"], r["field"]) for r in rejected] == [(3, "a2", "case_id")]
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "not grouped by case" in err and "line 3" in err and "case_id" in err
+    assert '"receipt"' not in out  # no receipt: the run did not complete
 
 
 def test_output_into_a_closed_pipe_stops_quietly() -> None:

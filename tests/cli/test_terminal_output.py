@@ -60,7 +60,7 @@ def test_check_table_has_chinese_headers_names_and_the_end_of_the_day(monkeypatc
     assert "区城管局" in text and "urban_management" not in text  # names, not codes
     assert "违反" in text and "violated" not in text
     _, wide = run(["check", HISTORY, "--as-of", "2025-03-31"], monkeypatch, columns=140)
-    assert "2024-05-07 24:00" in wide  # an hour period ending at midnight: the end of the day before
+    assert "2024-06-15 24:00" in wide  # an hour period ending at midnight: the end of the day before
 
 
 def test_a_narrow_terminal_drops_the_least_important_column_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,7 @@ def test_full_transfer_on_time(engine: Engine) -> None:
         ev("3", "transfer_decided", "c", "2024-03-07T10:00:00+08:00", agency=A, approved=True),
         ev("4", "case_transferred", "c", "2024-03-07T16:00:00+08:00", agency=A),
         ev("5", "filing_decided", "c", "2024-03-09T15:00:00+08:00", opened=True, reasons="达到立案标准"),
+        ev("5r", "document_received", "c", "2024-03-09T17:00:00+08:00", document="filing_notice", unit=A),
         ev("6", "materials_handed_over", "c", "2024-03-11", agency=A),
     ]
     obs = by_rule(engine.evaluate(events, as_of="2024-12-31"))
@@ -31,13 +32,15 @@ def test_full_transfer_on_time(engine: Engine) -> None:
         "transfer.send": "fulfilled",
         "transfer.filing-review": "fulfilled",
         "transfer.handover": "fulfilled",
+        "transfer.handover-awaiting-receipt": "cancelled",
     }
     assert obs["transfer.decide"].due == "2024-03-07"
     assert obs["transfer.send"].due == "2024-03-08T10:00:00+08:00"
     assert obs["transfer.send"].holder == A
     assert obs["transfer.filing-review"].holder == "public_security"
-    assert obs["transfer.report"].policy_terms == ["immediately"]
-    assert "立即" in obs["transfer.report"].explanation
+    # transfer-reg:5: 立即 governs the task force; the report comes 核实情况后, with no limit (issue 10)
+    assert obs["transfer.report"].due is None and obs["transfer.report"].policy_terms == []
+    assert "核实情况后" in obs["transfer.report"].explanation
 
 
 def test_national_day_extends_the_head_decision(engine: Engine) -> None:
@@ -81,6 +84,7 @@ def test_reply_only_for_penalty_opinions(engine: Engine) -> None:
 def test_penalty_instead_of_transfer_is_violated(engine: Engine) -> None:
     events = [
         ev("s", "crime_suspected", "c", "2024-05-06", agency="urban_management"),
+        ev("r", "transfer_report_submitted", "c", "2024-05-06", agency="urban_management"),
         ev("p", "admin_penalty_imposed", "c", "2024-05-20", agency="urban_management"),
     ]
     obs = by_rule(engine.evaluate(events, as_of="2024-06-30"))
@@ -103,11 +107,17 @@ def test_penalty_plus_transfer_is_lawful(engine: Engine) -> None:
 
 
 def test_opinion_requires_transfer_with_copy(engine: Engine) -> None:
-    base = [ev("o", "procuratorial_opinion_issued", "c", "2024-07-01", opinion_id="x", kind="require_transfer", to=A)]
-    plain = [*base, ev("t", "case_transferred", "c", "2024-07-03", agency=A)]
-    copied = [*base, ev("t", "case_transferred", "c", "2024-07-03", agency=A, copied_to_procuratorate=True)]
-    assert by_rule(engine.evaluate(plain, as_of="2024-09-01"))["transfer.transfer-on-opinion"].status == "overdue"
-    assert by_rule(engine.evaluate(copied, as_of="2024-09-01"))["transfer.transfer-on-opinion"].status == "fulfilled"
+    base = [ev("o", "procuratorial_opinion_issued", "c", "2024-07-01", opinion_id="x", kind="require_transfer", to=A),
+            ev("g", "procuratorial_opinion_received", "c", "2024-07-02", opinion_id="x", unit=A)]
+    plain = by_rule(engine.evaluate([*base, ev("t", "case_transferred", "c", "2024-07-03", agency=A)], "2024-09-01"))
+    copied = by_rule(engine.evaluate([*base, ev("t", "case_transferred", "c", "2024-07-03", agency=A,
+                                                copied_to_procuratorate=True)], as_of="2024-09-01"))
+    # two acts, two duties (issue 10): the transfer is made either way, the copy only in the second case
+    assert (plain["transfer.transfer-on-opinion"].status, plain["transfer.copy-on-opinion"].status) == \
+        ("fulfilled", "overdue")
+    assert (copied["transfer.transfer-on-opinion"].status, copied["transfer.copy-on-opinion"].status) == \
+        ("fulfilled", "fulfilled")
+    assert plain["transfer.copy-on-opinion"].due == "2024-07-09"  # counted from receipt (07-02), not issue
 
 
 def test_refusal_without_reasons_and_with(engine: Engine) -> None:
@@ -128,18 +138,29 @@ def test_reconsideration_flow(engine: Engine) -> None:
         ev("d", "reconsideration_decided", "c", "2024-04-12", opened=True),
     ]
     obs = by_rule(engine.evaluate(events, as_of="2024-05-31"))
-    assert obs["transfer.reconsideration-may-request"].status == "advisory"
-    assert obs["transfer.reconsideration-may-request"].modality == "permission"
-    assert obs["transfer.reconsideration-decide"].status == "fulfilled_late"
-    assert obs["transfer.handover-after-reconsideration"].status == "overdue"
+    # no receipt recorded: the duties show without a due date and are never overdue (contract §4)
+    assert obs["transfer.reconsideration-awaiting-receipt"].status == "advisory"
+    assert obs["transfer.reconsideration-awaiting-receipt"].modality == "permission"
+    assert obs["transfer.reconsideration-decide-awaiting-receipt"].status == "fulfilled"
+    assert (obs["transfer.handover-after-reconsideration"].status, obs["transfer.handover-after-reconsideration"].due) \
+        == ("open", None)
     assert obs["transfer.handover-after-reconsideration"].holder == A
+    received = [*events, ev("qr", "document_received", "c", "2024-04-08", document="reconsideration_request",
+                            unit="public_security"),
+                ev("dr", "document_received", "c", "2024-04-12", document="filing_notice", unit=A)]
+    obs = by_rule(engine.evaluate(received, as_of="2024-05-31"))
+    assert obs["transfer.reconsideration-decide"].status == "fulfilled_late"
+    assert obs["transfer.handover"].status == "overdue"
+    assert obs["transfer.handover"].holder == A
 
 
 def test_filing_supervision(engine: Engine) -> None:
     events = [
         ev("a", "non_filing_explanation_requested", "s", "2024-08-01"),
+        ev("ar", "document_received", "s", "2024-08-01", document="explanation_request", unit="public_security"),
         ev("b", "non_filing_explained", "s", "2024-08-08"),
         ev("c", "filing_notice_issued", "s", "2024-08-20"),
+        ev("cr", "document_received", "s", "2024-08-20", document="filing_order", unit="public_security"),
     ]
     obs = by_rule(engine.evaluate(events, as_of="2024-09-30"))
     assert obs["filing.explain"].status == "fulfilled"

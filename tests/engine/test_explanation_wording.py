@@ -87,9 +87,16 @@ def history() -> dict[tuple[str, str], Obligation]:
                                                                  "2025-03-31").obligations}
 
 
-def test_an_hour_period_ending_at_midnight_is_the_end_of_the_day_before(
-        history: dict[tuple[str, str], Obligation]) -> None:
-    o = history[("XZ-2024-003", "transfer.no-penalty-instead")]
+def _minor_report() -> Obligation:
+    """立即 (policy: 24 hours) from a date-only discovery: from the end of 6 May, so due at 24:00 on 7 May."""
+    engine = Engine(backend="reference")
+    events = [{"id": "m", "type": "minor_harm_discovered", "case_id": "minor:1", "occurred_at": "2024-05-06",
+               "data": {"unit": "education"}}]
+    return next(o for o in engine.evaluate(events, "2024-06-30").obligations if o.rule == "minors.report")
+
+
+def test_an_hour_period_ending_at_midnight_is_the_end_of_the_day_before() -> None:
+    o = _minor_report()
     assert o.due == "2024-05-08T00:00:00+08:00"  # the JSON keeps ISO (contract §2)
     assert "届满：2024年5月7日 24时前" in o.explanation
 
@@ -104,8 +111,7 @@ def test_a_zero_hour_period_reads_before_or_at_the_act() -> None:
     assert "届满：2025年1月24日 24时前" in o.explanation
 
 
-def test_policy_keys_are_not_shown_but_the_word_and_its_default_are(
-        history: dict[tuple[str, str], Obligation]) -> None:
-    o = history[("XZ-2024-003", "transfer.report")]
+def test_policy_keys_are_not_shown_but_the_word_and_its_default_are() -> None:
+    o = _minor_report()
     assert "“立即”无法定时限，采用部署政策的默认值" in o.explanation
     assert "immediately" not in o.explanation and "（immediately）" not in o.explanation

@@ -234,12 +234,12 @@ def test_an_as_of_out_of_range_on_the_command_line_is_a_usage_error(tmp_path: Pa
 def test_the_boundaries_of_the_supported_range(engine: Engine) -> None:
     """The first and last supported days are accepted; the days beyond them are refused."""
     def at(text: str) -> Any:
-        return engine.evaluate([{"id": "b", "type": "crime_suspected", "case_id": "B", "occurred_at": text,
-                                 "data": {"agency": "health"}}], "2999-12-31")
+        return engine.evaluate([{"id": "b", "type": "minor_harm_discovered", "case_id": "B", "occurred_at": text,
+                                 "data": {"unit": "health"}}], "2999-12-31")
 
     assert at("1900-01-01").rejected == [] and at("2999-12-31T23:59:59+08:00").rejected == []
     assert at("1899-12-31").rejected[0].field == "occurred_at"
     assert at("2999-12-31T16:00:00+00:00").rejected[0].field == "occurred_at"
     last = at("2999-12-31")
     assert last.rejected == []
-    assert [o.due for o in last.obligations if o.rule == "transfer.report"] == ["3000-01-02T00:00:00+08:00"]
+    assert [o.due for o in last.obligations if o.rule == "minors.report"] == ["3000-01-02T00:00:00+08:00"]

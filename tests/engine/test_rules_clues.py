@@ -41,7 +41,9 @@ FROM_12309 = ev("p-1", "procuratorate_clue_received", "2025-02-10T09:00:00+08:00
 ])
 def test_hotline_pushes_synchronously(engine: Engine, pushed: dict[str, Any] | None, status: str) -> None:
     o = one(engine, [HOTLINE] + ([pushed] if pushed else []), "clues.hotline-push")
-    assert (o.status, o.holder, o.due, o.policy_terms) == (status, "hotline_12345", "2025-03-04", ["synchronously"])
+    # 同步 for the 24/7 hotline: 24 hours from the instant of receipt, never extended (policy synchronously_hotline)
+    assert (o.status, o.holder, o.due, o.policy_terms) == (status, "hotline_12345", "2025-03-04T09:00:00+08:00",
+                                                           ["synchronously_hotline"])
 
 
 def test_hotline_clue_not_harming_public_interest(engine: Engine) -> None:
@@ -103,15 +105,19 @@ def test_feedback_for_another_clue_does_not_count(engine: Engine) -> None:
     ("clues.data-request", "data", "big_data"),
     ("clues.case-file-request", "case_file", "natural_resources"),
 ])
-@pytest.mark.parametrize(("answered", "status"), [("2025-03-14", "fulfilled"), ("2025-03-24", "fulfilled_late"),
-                                                  (None, "overdue")])
+@pytest.mark.parametrize(("answered", "status"), [("2025-03-14", "fulfilled"), ("2025-03-24", "fulfilled"),
+                                                  (None, "open")])
 def test_data_and_case_file_requests(engine: Engine, rule: str, kind: str, to: str, answered: str | None,
                                      status: str) -> None:
     events = [ev("d-1", "data_request_made", "2025-03-10", case="XS-1", request_id="R-1", to=to, kind=kind)]
     if answered:
         events.append(ev("d-2", "data_request_fulfilled", answered, case="XS-1", request_id="R-1"))
     o = one(engine, events, rule)
-    assert (o.status, o.holder, o.due, o.policy_terms) == (status, to, "2025-03-17", ["promptly"])
+    # 积极配合 has no limit: never overdue; a reminder (advisory) after the policy period instead (issue 10)
+    assert (o.status, o.holder, o.due, o.policy_terms) == (status, to, None, [])
+    reminder = one(engine, events, "clues.data-request-reminder")
+    assert (reminder.status, reminder.holder, reminder.due, reminder.policy_terms) == \
+        ("advisory", to, "2025-03-17", ["cooperation_reminder"])
     other = "clues.case-file-request" if rule == "clues.data-request" else "clues.data-request"
     assert run(engine, events, other) == []
 
@@ -119,7 +125,7 @@ def test_data_and_case_file_requests(engine: Engine, rule: str, kind: str, to: s
 def test_answer_to_another_request_does_not_count(engine: Engine) -> None:
     events = [ev("d-1", "data_request_made", "2025-03-10", case="XS-1", request_id="R-1", to="big_data", kind="data"),
               ev("d-2", "data_request_fulfilled", "2025-03-11", case="XS-1", request_id="R-2")]
-    assert one(engine, events, "clues.data-request").status == "overdue"
+    assert one(engine, events, "clues.data-request").status == "open"
 
 
 def liaison(unit: str, role: str) -> dict[str, Any]:

@@ -61,12 +61,15 @@ def test_event_models_are_accepted(engine: Engine) -> None:
     assert engine.evaluate([model], as_of="2024-12-31").obligations == engine.evaluate([raw], "2024-12-31").obligations
 
 
-def test_free_form_units_need_unit_kind(engine: Engine) -> None:
+def test_free_form_units_are_accepted_with_or_without_unit_kind(engine: Engine) -> None:
+    """Contract §3 as amended: a free-form code is accepted in every unit field; only its syntax is checked."""
     school = ev("h", "staff_hired", "staff:school-3", "2024-03-04", unit="school-3", person_id="p1")
-    rejected = engine.evaluate([school], as_of="2024-12-31").rejected
-    assert rejected and rejected[0].field == "data.unit"
+    assert engine.evaluate([school], as_of="2024-12-31").rejected == []
     school["data"]["unit_kind"] = "school"
     assert engine.evaluate([school], as_of="2024-12-31").rejected == []
+    school["data"]["unit"] = "School 3"
+    rejected = engine.evaluate([school], as_of="2024-12-31").rejected
+    assert rejected and rejected[0].field == "data.unit"
 
 
 @pytest.mark.parametrize(

@@ -61,8 +61,9 @@ def test_every_push_and_feedback_duty_agrees_with_the_oracle(engine: Engine, dat
 
 @settings(max_examples=S.examples(60))
 @given(case=S.clue_cases())
-def test_a_pushed_clue_is_owed_feedback_by_whoever_received_it(engine: Engine, case: S.AreaCase) -> None:
-    """Every push creates one feedback duty for its receiver, due 及时 after the push, holder the receiver.
+def test_a_pushed_clue_is_owed_feedback_by_the_unit_it_concerns(engine: Engine, case: S.AreaCase) -> None:
+    """A push to 12309, or to the department the clue concerns, creates one feedback duty for that receiver,
+    due 及时 after the push; a push to a wrong department makes nobody overdue (issue 10, finding 13).
 
     「通过案件线索双推送、双反馈,确保投诉渠道畅通、处理答复及时」（notice:3.12）
     """
@@ -71,7 +72,9 @@ def test_a_pushed_clue_is_owed_feedback_by_whoever_received_it(engine: Engine, c
     assert days is not None
     feedback = [o for o in result.obligations
                 if o.rule in ("clues.procuratorate-handle", "clues.department-feedback")]
-    pushes = [e for e in case.events if e["type"] == "clue_pushed"]
+    concerned = {S.data_of(e)["concerns_unit"] for e in case.events if e["type"] == "procuratorate_clue_received"}
+    pushes = [e for e in case.events if e["type"] == "clue_pushed"
+              and (S.data_of(e)["from"] == "hotline_12345" or S.data_of(e)["to"] in concerned)]
     assert sorted(o.triggered_by[0] for o in feedback) == sorted(p["id"] for p in pushes)
     for o in feedback:
         push = next(p for p in pushes if p["id"] == o.triggered_by[0])

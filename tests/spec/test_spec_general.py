@@ -234,7 +234,10 @@ def test_a_conflicting_resend_is_rejected_and_changes_nothing(engine: Engine, h:
     result = engine.evaluate(lines, "2030-01-01")
     assert S.dump(engine.evaluate(h.events, "2030-01-01")) == [o.model_dump(mode="json") for o in result.obligations]
     assert [(r.line, r.id, r.field) for r in result.rejected] == [(len(lines), victim["id"], "id")]
-    streamed = [r for _, _, rs in engine.evaluate_stream(lines, "2030-01-01") for r in rs if r.field == "id"]
+    # streaming needs input grouped by case (an ungrouped stream stops with RunError): group, keep lines
+    grouped = sorted(lines[:-1], key=lambda p: [e["case_id"] for e in h.events].index(p[1]["case_id"]))
+    stream = [*grouped, lines[-1]]
+    streamed = [r for _, _, rs in engine.evaluate_stream(stream, "2030-01-01") for r in rs if r.field == "id"]
     assert [(r.line, r.id) for r in streamed] == [(len(lines), victim["id"])]
 
 

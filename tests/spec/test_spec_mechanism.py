@@ -65,10 +65,14 @@ def test_a_plenary_meeting_chaired_by_an_unentrusted_deputy_is_a_violation(engin
     「由召集人或召集人委托常务副召集人、副召集人主持」（notice:2.3.2）
     """
     found = of_rule(engine, meetings, FAR, "mechanism.plenary-chair")
-    want = [m["id"] for m in meetings if m["data"]["plenary"] and m["data"]["chair"] != "convener"
-            and not m["data"].get("entrusted", False)]
+    deputies = [m for m in meetings if m["data"]["plenary"] and m["data"]["chair"] != "convener"]
+    want = [m["id"] for m in deputies if m["data"].get("entrusted") is False]  # recorded as not entrusted
     assert sorted(o.triggered_by[0] for o in found) == sorted(want)
     assert all(o.status == "violated" and o.modality == "prohibition" for o in found)
+    # a record silent on the entrustment is a review item for the office, never a violation (issue 10)
+    review = of_rule(engine, meetings, FAR, "mechanism.plenary-chair-review")
+    assert sorted(o.triggered_by[0] for o in review) == sorted(m["id"] for m in deputies if "entrusted" not in m["data"])
+    assert all(o.status == "advisory" and o.holder == "justice" for o in review)
 
 
 # ---- 五(二)(三) 重点工作任务 ---------------------------------------------------------------------------------

@@ -57,21 +57,16 @@ def duties(h: S.History, rule: str) -> Iterator[tuple[S.CaseHistory, S.Duty]]:
 
 @settings(max_examples=S.examples(40))
 @given(crime=S.timed_events("crime_suspected", {"agency": "health"}))
-def test_the_written_report_is_due_immediately_under_the_deployment_policy(engine: Engine,
-                                                                           crime: dict[str, Any]) -> None:
-    """“立即” has no number in law: the report is due after the policy's period for 立即, counted in hours.
+def test_the_written_report_has_no_time_limit_and_escalates_nowhere(engine: Engine, crime: dict[str, Any]) -> None:
+    """立即 governs forming the 专案组; the written report comes 核实情况后, with no limit (issue 10, finding 2).
 
     「行政执法机关对涉嫌犯罪案件应当移送公安机关立案侦查」（notice:3.11）
     「应当立即指定２名或者２名以上行政执法人员组成专案组专门负责，核实情况后提出移送涉嫌犯罪案件的书面报告」（transfer-reg:5）
     """
-    hours = S.policy_period("immediately").hours
-    assert hours is not None
     o = one(engine, [crime], FAR, "transfer.report")
-    start = S.end_of_day(S.day_of(crime)) if S.is_date_only(crime) else S.instant(crime)
-    assert datetime.fromisoformat(o.due or "") == start + timedelta(hours=hours)
-    assert o.policy_terms == ["immediately"]
-    assert "立即" in o.explanation and "部署政策" in o.explanation
-    assert o.holder == "health" and o.status == "overdue"
+    assert (o.due, o.status, o.holder, o.policy_terms) == (None, "open", "health", [])
+    assert of_rule(engine, [crime], FAR, "transfer.procuratorial-opinion") == []
+    assert of_rule(engine, [crime], FAR, "transfer.internal-supervision") == []
 
 
 @settings(max_examples=S.examples(60))
@@ -133,7 +128,7 @@ def test_a_refusal_must_record_its_reasons_at_once(engine: Engine, decided: dict
 # ---- 以罚代刑 — transfer-reg:11, notice 三(十三) -------------------------------------------------------
 
 
-CHAIN = ("transfer.send", "transfer.decide", "transfer.report")
+CHAIN = ("transfer.send", "transfer.decide", "transfer.report")  # the report has no period of its own
 
 
 def first_breach(c: S.CaseHistory, at: datetime) -> S.Expected | None:
@@ -179,7 +174,10 @@ def test_a_penalty_without_transfer_is_a_violation_once_the_transfer_is_overdue(
             continue
         after_all = S.History([c], c.events).span()[1] + timedelta(days=400)
         deadline = transfer_deadline(c, after_all)
-        assert deadline.due_end is not None
+        if deadline.due_end is None:  # only the report was raised: no limit, so never a violation (issue 10)
+            o = one(engine, c.events, after_all.isoformat(), "transfer.no-penalty-instead")
+            assert (o.status, o.due) == ("open", None), o.explanation
+            continue
         for at in (max(deadline.due_end, S.instant(d.trigger)) + timedelta(minutes=1), after_all):
             o = one(engine, c.events, at.isoformat(), "transfer.no-penalty-instead")
             assert o.status == "violated", (at, o.due, o.explanation)
@@ -198,33 +196,57 @@ def test_a_penalty_followed_by_a_timely_transfer_is_no_violation(engine: Engine,
         act = d.closing_act(c.events)
         if act is None or first_breach(c, after_all) is not None:
             continue
-        if not in_time(act, transfer_deadline(c, after_all).due or ""):
+        limit = transfer_deadline(c, after_all).due
+        if limit is not None and not in_time(act, limit):  # no limit (report only): any transfer is in time
             continue
         o = one(engine, c.events, after_all.isoformat(), "transfer.no-penalty-instead")
         assert o.status == "fulfilled" and o.closed_by == [act["id"]], o.explanation
 
 
 def test_a_late_step_fixes_the_penalty_deadline_for_good(engine: Engine) -> None:
-    """Regression (found by the as_of property): a late report is not undone by a later, timely decision.
+    """Regression (found by the as_of property): a late decision is not undone by a later, timely transfer step.
 
     「杜绝有案不立、有案不移和以罚代刑等乱象」（notice:3.13）
-    Penalty at once, report four days late, decision an hour after it: at every instant after the
-    report's period ran out the penalty stays a violation.
+    Report at once, penalty, decision approved four days late, no transfer: at every instant after the
+    decision's period ran out the penalty stays a violation, with the decision's due date.
     """
     a = "market_regulation"
     h = [
         {"id": "1", "type": "crime_suspected", "case_id": "C", "occurred_at": "2024-03-04T09:00:00+08:00",
          "data": {"agency": a}},
-        {"id": "2", "type": "admin_penalty_imposed", "case_id": "C", "occurred_at": "2024-03-04T10:00:00+08:00",
+        {"id": "2", "type": "transfer_report_submitted", "case_id": "C",
+         "occurred_at": "2024-03-04T10:00:00+08:00", "data": {"agency": a}},
+        {"id": "3", "type": "admin_penalty_imposed", "case_id": "C", "occurred_at": "2024-03-04T11:00:00+08:00",
          "data": {"agency": a}},
-        {"id": "3", "type": "transfer_report_submitted", "case_id": "C",
-         "occurred_at": "2024-03-08T10:00:00+08:00", "data": {"agency": a}},
-        {"id": "4", "type": "transfer_decided", "case_id": "C", "occurred_at": "2024-03-08T11:00:00+08:00",
+        {"id": "4", "type": "transfer_decided", "case_id": "C", "occurred_at": "2024-03-11T11:00:00+08:00",
          "data": {"agency": a, "approved": True}},
     ]
-    for at in ("2024-03-06T00:00:00+08:00", "2024-03-08T12:00:00+08:00", "2024-03-10"):
+    for at in ("2024-03-08T00:01:00+08:00", "2024-03-11T12:00:00+08:00", "2024-03-20"):
         o = one(engine, h, at, "transfer.no-penalty-instead")
-        assert (o.status, o.due) == ("violated", "2024-03-05T09:00:00+08:00"), at
+        assert (o.status, o.due) == ("violated", "2024-03-07"), at
+
+
+def test_a_late_refusal_still_takes_the_case_out_of_yifadaixing(engine: Engine) -> None:
+    """Issue 10, finding 1: whether a refused case 应当移送 is the procuratorate's review, even when the head
+    refused after the three days; the late decision is its own breach (transfer.decide), not 以罚代刑.
+
+    「决定不批准的，应当将不予批准的理由记录在案。」（transfer-reg:5）
+    """
+    a = "market_regulation"
+    h = [
+        {"id": "1", "type": "crime_suspected", "case_id": "C", "occurred_at": "2024-03-04T09:00:00+08:00",
+         "data": {"agency": a}},
+        {"id": "2", "type": "transfer_report_submitted", "case_id": "C",
+         "occurred_at": "2024-03-04T10:00:00+08:00", "data": {"agency": a}},
+        {"id": "3", "type": "admin_penalty_imposed", "case_id": "C", "occurred_at": "2024-03-04T11:00:00+08:00",
+         "data": {"agency": a}},
+        {"id": "4", "type": "transfer_decided", "case_id": "C", "occurred_at": "2024-03-11T11:00:00+08:00",
+         "data": {"agency": a, "approved": False, "reasons": "未达追诉标准"}},
+    ]
+    statuses = {o.rule: o.status for o in engine.evaluate(h, "2024-06-30").obligations}
+    assert statuses["transfer.no-penalty-instead"] == "cancelled"
+    assert statuses["transfer.decide"] == "fulfilled_late"
+    assert statuses["transfer.refusal-review"] == "advisory"
 
 
 def test_a_penalty_after_the_police_declined_the_case_is_lawful(engine: Engine) -> None:
@@ -265,8 +287,11 @@ def test_a_penalty_after_the_case_was_transferred_or_declined_is_never_a_violati
     A transfer that was itself late is reported on the step that was late, not as 以罚代刑.
     """
     for c, d in duties(h, "transfer.no-penalty-instead"):
+        # before the penalty: an earlier instant, or an earlier day when the act gives only a date (a bare
+        # date on the penalty's own day says nothing about which came first)
         done = [a for a in (d.closing_act(c.events), d.cancelling_act(c.events))
-                if a is not None and S.instant(a) <= S.instant(d.trigger)]
+                if a is not None and (S.day_of(a) < S.day_of(d.trigger) if S.is_date_only(a)
+                                      else S.instant(a) <= S.instant(d.trigger))]
         if not done:
             continue
         after_all = S.History([c], c.events).span()[1] + timedelta(days=400)
@@ -309,24 +334,32 @@ def test_a_case_not_transferred_in_time_raises_a_procuratorial_opinion(engine: E
 
 
 @settings(max_examples=S.examples(60))
-@given(opinion=S.timed_events("procuratorial_opinion_issued", {"opinion_id": "JY-1", "kind": "require_transfer",
-                                                               "to": "urban_management"}),
-       copied=st.booleans(), days=st.integers(0, 20))
-def test_an_opinion_requires_a_prompt_transfer_with_a_copy_to_the_procuratorate(
-        engine: Engine, opinion: dict[str, Any], copied: bool, days: int) -> None:
-    """After a 检察意见, the agency must transfer promptly and copy the materials to the procuratorate.
+@given(received=S.timed_events("procuratorial_opinion_received", {"opinion_id": "JY-1", "unit": "urban_management"}),
+       copied=st.booleans(), days=st.integers(0, 20), lag=st.integers(0, 6))
+def test_an_opinion_requires_a_prompt_transfer_and_a_copy_to_the_procuratorate(
+        engine: Engine, received: dict[str, Any], copied: bool, days: int, lag: int) -> None:
+    """After RECEIVING a 检察意见, the agency must transfer promptly and, as a second act, copy the materials.
 
     「要求行政执法机关及时向公安机关移送案件并将有关材料抄送检察院」（notice:3.11）
     """
-    o = one(engine, [opinion], FAR, "transfer.transfer-on-opinion")
+    opinion = S.later(received, "procuratorial_opinion_issued",
+                      {"opinion_id": "JY-1", "kind": "require_transfer", "to": "urban_management"},
+                      minutes=-lag * 24 * 60, event_id="op")
     term = S.policy_period("promptly")
-    assert term.days is not None and o.due == day_due(S.day_of(opinion), term.days)
-    assert o.holder == "urban_management" and o.policy_terms == ["promptly"]
-    sent = S.later(opinion, "case_transferred", {"agency": "urban_management", "copied_to_procuratorate": copied},
+    assert term.days is not None
+    for rule in ("transfer.transfer-on-opinion", "transfer.copy-on-opinion"):
+        o = one(engine, [opinion, received], FAR, rule)
+        assert o.due == day_due(S.day_of(received), term.days)  # from receipt, not from issue
+        assert o.holder == "urban_management" and o.policy_terms == ["promptly"]
+    sent = S.later(received, "case_transferred", {"agency": "urban_management", "copied_to_procuratorate": copied},
                    minutes=days * 24 * 60, fmt="date")
-    status = one(engine, [opinion, sent], FAR, "transfer.transfer-on-opinion").status
-    in_time = S.day_of(sent) <= date.fromisoformat(o.due or "")
-    assert status == ("overdue" if not copied else "fulfilled" if in_time else "fulfilled_late")
+    due = date.fromisoformat(one(engine, [opinion, received], FAR, "transfer.copy-on-opinion").due or "")
+    timely = "fulfilled" if S.day_of(sent) <= due else "fulfilled_late"
+    assert one(engine, [opinion, received, sent], FAR, "transfer.transfer-on-opinion").status == timely
+    assert one(engine, [opinion, received, sent], FAR, "transfer.copy-on-opinion").status == \
+        (timely if copied else "overdue")
+    waiting = one(engine, [opinion], FAR, "transfer.transfer-on-opinion-awaiting-receipt")
+    assert (waiting.status, waiting.due) == ("open", None)
 
 
 # ---- cpl:177, spp-criminal-rules:373 — 不起诉 → 检察意见 → 两个月内回复 ---------------------------------------
@@ -402,8 +435,9 @@ def test_a_non_prosecution_needing_a_penalty_raises_exactly_one_opinion_duty(
     want = "reverse.opinion-enterprise" if enterprise else "reverse.opinion"
     assert rules == [want]
     o = next(o for o in result.obligations if o.rule == want)
-    assert o.holder == "procuratorate" and o.policy_terms == ["promptly"]
+    assert o.holder == "procuratorate" and o.policy_terms == ["reverse_promptly"]
     assert ("notice:3.2" in o.basis) == bool(enterprise)
+    assert o.due == S.policy_period("reverse_promptly").due(S.instant(ev), S.day_of(ev), S.is_date_only(ev)).text
 
 
 # ---- transfer-reg:8, 9, 12 — public security's review, reconsideration, handover -------------------------
@@ -420,14 +454,15 @@ def test_police_review_handover_and_reconsideration_each_take_three_days(engine:
     「应当自收到行政执法机关提请复议的文件之日起３日内作出立案或者不予立案的决定」（transfer-reg:9）
     """
     holders = {"transfer.filing-review": None, "transfer.handover": "agency",
-               "transfer.handover-after-reconsideration": "agency", "transfer.reconsideration-decide": "police",
-               "transfer.reconsideration-may-request": "agency"}
+               "transfer.reconsideration-decide": "police", "transfer.reconsideration-may-request": "agency"}
     result = engine.evaluate(h.events, FAR)
     events = {e["id"]: e for e in h.events}
     for o in result.obligations:
         if o.rule not in holders:
             continue
         trigger = events[o.triggered_by[0]]
+        if o.rule != "transfer.filing-review":  # periods 自接到/收到 run from the receipt (contract §4)
+            assert trigger["type"] == "document_received", (o.rule, trigger)
         assert o.due == day_due(S.day_of(trigger), 3), (o.rule, trigger)
         transferred = next(e for e in h.events if e["type"] == "case_transferred" and e["case_id"] == o.case_id)
         want = {None: S.data_of(transferred)["to"], "agency": S.data_of(transferred)["agency"],
@@ -464,9 +499,11 @@ def test_the_police_explain_in_7_days_and_open_a_notified_case_in_15(engine: Eng
         for cid in o.closed_by:
             closing = events[cid]
             assert S.data_of(closing).get("opened", True) is True
-    triggers = [e for e in h.events if e["type"] in ("non_filing_explanation_requested", "filing_notice_issued")
-                and S.day_of(e) >= S.VALID_FROM]
-    assert seen == len(triggers)
+    triggers = [e for e in h.events if e["type"] == "document_received"
+                and S.data_of(e)["document"] in ("explanation_request", "filing_order") and S.day_of(e) >= S.VALID_FROM]
+    assert seen == len(triggers)  # from the police's receipt of the notice, never from its issue
+    waiting = [o for o in result.obligations if o.rule.endswith("-awaiting-receipt")]
+    assert all(o.due is None and o.status in ("open", "fulfilled", "cancelled") for o in waiting)
 
 
 # ---- 内部执法监督 — advisory only ------------------------------------------------------------------------------
@@ -485,7 +522,7 @@ def test_internal_supervision_is_advisory_and_follows_a_breach(engine: Engine, d
     for c in h.cases:
         mine = [o for o in result.obligations if o.case_id == c.case_id and o.rule.endswith("internal-supervision")]
         expected = S.expect(c.duties, c.events, at)
-        sources = {"transfer.internal-supervision": ("transfer.report", "transfer.decide", "transfer.send"),
+        sources = {"transfer.internal-supervision": ("transfer.decide", "transfer.send"),
                    "reverse.internal-supervision": ("reverse.reply",)}
         for rule, src in sources.items():
             breached = [e for e in expected if e.rule in src and e.breach is not None and e.breach < at]

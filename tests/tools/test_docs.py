@@ -51,7 +51,8 @@ def test_a_page_per_rule_with_verbatim_clause_and_quotes(generated: Path) -> Non
 
 def test_rule_pages_show_the_engines_actual_output(generated: Path) -> None:
     page = (generated / "rules" / "transfer.no-penalty-instead.md").read_text(encoding="utf-8")
-    assert "| XZ-2024-003 | 区城管局 | 违反 `violated` | 2024-05-08T00:00:00+08:00 |" in page
+    # report filed, no decision within 3 days, then a penalty: 以罚代刑 on recorded facts alone (issue 10)
+    assert "| XZ-2024-003 | 区城管局 | 违反 `violated` | 2024-05-09 |" in page
     assert '"id": "x3-2"' in page  # the case's input events
     assert "已违反" in page  # the engine's explanation
     assert "“立即”" in (generated / "rules" / "transfer.report.md").read_text(encoding="utf-8")
@@ -150,4 +151,5 @@ def test_chinese_search_finds_the_right_page(site: Path, query: str, pages: list
     for page in pages:
         assert page in hits, f"{query} does not find {page}"
     pages_total = {d["location"].split("#")[0] for d in index["docs"]}
-    assert len(hits) < len(pages_total) / 2, "a phrase query must not match most pages (as per-character search does)"
+    # every rule page quoting 三(十一) in full contains these phrases, so "not most" is 3/4 of the pages
+    assert len(hits) < len(pages_total) * 3 / 4, "a phrase query must not match nearly every page (per-character does)"

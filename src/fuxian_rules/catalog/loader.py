@@ -261,12 +261,22 @@ class _Checker:
             raise self.fail(f"unknown unit {h.unit!r}", src, (*at, "holder", "unit"), _suggest(h.unit, self.units))
         if h.default is not None and h.default not in self.units:
             raise self.fail(f"unknown unit {h.default!r}", src, (*at, "holder", "default"))
+        for kind, code in (h.map or {}).items():
+            if code not in self.units:
+                raise self.fail(f"unknown unit {code!r}", src, (*at, "holder", "map", kind), _suggest(code, self.units))
         if h.field is not None and known is not None and h.field not in known:
             raise self.fail(f"the trigger has no field {h.field!r} to take the holder from", src,
                             (*at, "holder", "field"), _suggest(h.field, known))
         for key in ("closed_by", "cancelled_by"):
             for j, pat in enumerate(getattr(spec, key)):
                 self.check_pattern(pat, src, (*at, key, j), known)
+                _check_placement(self, pat, key, src, (*at, key, j))
+        for j, req in enumerate(trig.requires):
+            _check_placement(self, req, "requires", src, (*at, "trigger", "requires", j))
+        if h.each is not None and trig.event is not None and (
+                self.types[trig.event].fields.get(h.each) is None
+                or self.types[trig.event].fields[h.each].kind != "units"):
+            raise self.fail("`each` needs a list-of-units field of the trigger", src, (*at, "holder", "each"))
         p = spec.period
         if p is not None and p.policy is not None and p.policy not in self.policy.terms:
             raise self.fail(f"unknown policy term {p.policy!r}", src, (*at, "period", "policy"),
@@ -308,6 +318,14 @@ class _Checker:
             if match_against is not None and theirs not in match_against:
                 raise self.fail(f"the trigger has no field {theirs!r} to match", src, (*at, "match", mine),
                                 _suggest(theirs, match_against))
+
+
+def _check_placement(checker: _Checker, pat: EventPattern, key: str, src: Located,
+                     at: tuple[str | int, ...]) -> None:
+    """``order`` belongs to ``requires``, ``late_too`` to ``cancelled_by``, ``first_year_only`` to ``closed_by``."""
+    for name, allowed in (("order", "requires"), ("late_too", "cancelled_by"), ("first_year_only", "closed_by")):
+        if name in pat.model_fields_set and key != allowed:
+            raise checker.fail(f"`{name}` applies only to `{allowed}`", src, (*at, name))
 
 
 def _check_graph(rules: dict[str, LoadedRule]) -> None:

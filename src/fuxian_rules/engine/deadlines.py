@@ -133,6 +133,10 @@ class Deadlines:
             value = context.get(plan.field)
             if not isinstance(value, date):
                 return None
+            if value < start_day:  # a deadline before the assignment: the assigner's error, not a breach
+                return deadline(None, None, None, None, False,
+                                (f"事件所载完成期限 {value.isoformat()} 早于派发之日 {start_day.isoformat()}，"
+                                 "应由派发单位（联席会议办公室）更正；更正前不设届满日，不认定义务人逾期",))
             return deadline(value.isoformat(), end_of_day(value), value, None, False,
                        (f"期限为事件所载完成期限 {value.isoformat()}（由派发单位确定，不适用期间顺延）",))
         return deadline(None, None, None, None, False, (*plan.prefix, "部署政策未设期限：不设届满日"), plan.terms)

@@ -325,9 +325,9 @@ class Engine:
         Yields ``(case_id, obligations, rejections)`` as each case ends (when the next case begins),
         then the scheduled mechanism cases. The engine keeps no state between calls: each case's whole
         history must be in its group. A case over ``max_case_events`` yields one ``case_too_large``
-        rejection (its events are not held). Events of a case that reappears after its group ended are
-        rejected (the input was not grouped; use :meth:`evaluate`). Ids are remembered (as a hash of
-        their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
+        rejection (its events are not held). A case that reappears after its group ended stops the run
+        with :class:`RunError` (field ``case_id``): the results already yielded for it would be wrong. Ids are
+        remembered (as a hash of their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
         version is rejected and the first one kept, since the first may already have been reported.
         """
         at = parse_as_of(as_of)
@@ -358,9 +358,12 @@ class Engine:
                     yield flush()
                 current, buffer, too_large = None, [], False
                 if ev.case_id in finished:
-                    yield ev.case_id, [], [Rejection(line=line, id=ev.id, field="case_id", code="not_grouped", message=(
-                        "input is not grouped by case: this case already ended; evaluate the file as a batch"))]
-                    continue
+                    # What was already yielded for that case lacked this event: its statuses cannot be trusted
+                    # (mostly false "overdue"), so the run stops instead of printing more of them.
+                    where = f"line {line}" if line is not None else f"event {ev.id!r}"
+                    raise RunError(f"input is not grouped by case: at {where} a case reappears after other "
+                                   "cases; results printed so far are incomplete. Sort the input by case_id, "
+                                   "or evaluate it as a batch (without --stream)", field="case_id")
                 current = ev.case_id
             if too_large:
                 continue

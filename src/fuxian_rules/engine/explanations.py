@@ -105,9 +105,24 @@ class Explainer:
             trigger = (f"触发：规则 {src.rule.spec.id}（{src.rule.spec.title}）于 {zh_instant(src.breach)} "
                        f"{STATUS_ZH[src.status].sentence}，依本规则升级")
         period_line = inst.deadline.line if inst.deadline is not None else "期限：来源未规定期限，亦无部署政策适用，不设届满日"
+        trigger += self._unit_notes(inst)
         return (f"{self._head[spec.id]}\n{trigger}\n"
                 f"义务人：{self._unit_name(inst.holder)}{self._role[spec.id]}\n{period_line}\n"
                 f"状态：{STATUS_ZH[inst.status].sentence}。{self._note(inst, at)}{self._tail[spec.id]}")
+
+    def _unit_notes(self, inst: Instance) -> str:
+        """Name the unit a per-unit duty is about; say when the unit's kind, which the rule needs, is unknown."""
+        spec, out = inst.rule.spec, ""
+        if spec.holder.each is not None:
+            unit = str(inst.context.get(spec.holder.each, ""))
+            out += f"\n所涉单位：{self._unit_name(unit)}（本项只就该单位核查）"
+        if spec.holder.map is not None and not inst.context.get(spec.holder.field or ""):
+            out += "\n注意：事件未载明单位类别，无法确定按职责分工负责督促的部门；请补充单位类别"
+        kind_field = self.catalog.types[inst.anchor.type].fields.get("unit_kind") if inst.anchor else None
+        if kind_field is not None and inst.holder not in self.catalog.units and not inst.context.get("unit_kind"):
+            out += ("\n注意：义务人不在单位名录中，事件也未载明单位类别，本系统未核实其是否属于"
+                    "密切接触未成年人的单位；结果以事件所述为准")
+        return out
 
     def _note(self, inst: Instance, at: datetime) -> str:
         """Why the instance has its status, in words (after 状态：…。)."""

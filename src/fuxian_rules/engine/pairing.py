@@ -9,8 +9,10 @@ probe and a binary search:
 
 * a duty closed ``after_trigger`` accepts acts from the start (00:00 CST) of its trigger's day on —
   "not before the trigger" is "at or after it, or the same day", which is exactly that;
-* a required event fills its slot if it is on or before the trigger's day (the same rule, reversed),
-  and the earliest such event is the one chosen, so only the first of each key is ever needed.
+* a required event fills its slot if it stands in its pattern's ``order`` to the trigger (by default on
+  or before the trigger's day: the same rule, reversed), and the earliest such event is the one chosen;
+  only events of the trigger's own day are ever passed over;
+* an act naming a list of units is filed under each of them, so it closes each unit's duty.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from itertools import product
 from typing import Any
 
 from fuxian_rules.engine.backends.ir import flatten_value
@@ -45,38 +48,60 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+def _choices(value: Any) -> list[Any]:
+    """The keys an act's field is filed under: the value itself, and each unit of a list."""
+    if not isinstance(value, list):
+        return [value]
+    return [tuple(value), *dict.fromkeys(_hashable(v) for v in value)]
+
+
 class ClosingIndex:
-    """Per matcher of one case, its events indexed by match key (and year), each list in event order."""
+    """Per matcher of one case, its events indexed by match key (and year), each list in event order.
+
+    An act whose matched field is a list of units is filed under the whole list and under each unit it
+    names, so a duty of one unit is closed by an act naming several units, that one among them.
+    """
 
     def __init__(self, acts: Mapping[str, Sequence[tuple[str, ...]]], events: Mapping[str, Event]) -> None:
         self._acts = acts
         self._events = events
-        self._built: dict[tuple[str, tuple[tuple[str, str], ...], bool], dict[_Key, _Bucket]] = {}
+        self._built: dict[tuple[str, tuple[tuple[str, str], ...], str], dict[_Key, _Bucket]] = {}
 
-    def _index(self, mid: str, match: tuple[tuple[str, str], ...], yearly: bool) -> dict[_Key, _Bucket]:
+    def _index(self, mid: str, match: tuple[tuple[str, str], ...], yearly: str) -> dict[_Key, _Bucket]:
+        """``yearly``: "" (no year), "data" (the year the act counts for) or "day" (the act's own year)."""
         key = (mid, match, yearly)
         found = self._built.get(key)
         if found is None:
             found = {}
             for (fid,) in self._acts.get(mid, ()):  # in event order (instant, id): see CaseEvaluator.evaluate
                 ev = self._events[fid]
-                values = tuple(_hashable(ev.data.get(mine)) for mine, _ in match)
-                if any(v is None for v in values):
+                raw = [ev.data.get(mine) for mine, _ in match]
+                if any(v is None for v in raw):
                     continue  # an act without the field matches no duty
-                bucket = found.setdefault((*values, year_of(ev)) if yearly else values, ([], []))
-                bucket[0].append(ev)
-                bucket[1].append(ev.occurred_at)
+                choices = [_choices(v) for v in raw]
+                year = (year_of(ev),) if yearly == "data" else (ev.day.year,) if yearly == "day" else ()
+                for values in product(*choices):
+                    bucket = found.setdefault((*values, *year), ([], []))
+                    bucket[0].append(ev)
+                    bucket[1].append(ev.occurred_at)
             self._built[key] = found
         return found
 
     def first(self, mid: str, match: Mapping[str, str], after_trigger: bool, *, anchor: Event | None,
-              trigger_ids: Sequence[str], year: int | None, context: Mapping[str, Any]) -> Event | None:
-        """The earliest event of matcher ``mid`` that can close a duty with this anchor, year and context."""
+              trigger_ids: Sequence[str], year: int | None, context: Mapping[str, Any],
+              first_year_only: bool = False) -> Event | None:
+        """The earliest event of matcher ``mid`` that can close a duty with this anchor, year and context.
+
+        ``first_year_only`` (a yearly duty closed only in its trigger's own year): only the instance of
+        the anchor's year can be closed, by an act dated in that year.
+        """
         pairs = tuple(sorted(match.items()))
         wanted = tuple(_hashable(context.get(theirs)) for _, theirs in pairs)
         if any(v is None for v in wanted):
             return None
-        yearly = year is not None
+        yearly = "" if year is None else "day" if first_year_only else "data"
+        if first_year_only and year is not None and (anchor is None or year != anchor.day.year):
+            return None
         bucket = self._index(mid, pairs, yearly).get((*wanted, year) if yearly else wanted)
         if bucket is None:
             return None
@@ -91,38 +116,60 @@ class ClosingIndex:
 
 
 class PartnerIndex:
-    """The earliest event of a required pattern per join key, for filling a trigger's ``requires`` slots."""
+    """The events of a required pattern per join key, in event order, for filling a trigger's ``requires`` slots."""
 
     def __init__(self, acts: Mapping[str, Sequence[tuple[str, ...]]], events: Mapping[str, Event]) -> None:
         self._acts = acts
         self._events = events
-        self._built: dict[tuple[str, tuple[tuple[str, str], ...]], dict[_Key, list[Event]]] = {}
+        self._built: dict[tuple[str, tuple[tuple[str, str], ...]], dict[_Key, _Bucket]] = {}
 
-    def earliest(self, mid: str, match: Mapping[str, str], anchor: Event) -> Event | None:
-        """The earliest event of ``mid`` whose fields equal the anchor's, on or before the anchor's day.
+    def earliest(self, mid: str, match: Mapping[str, str], anchor: Event, order: str = "not_after") -> Event | None:
+        """The earliest event of ``mid`` whose fields equal the anchor's and that stands in ``order`` to it.
 
-        Equality is on the flattened values, as the backends' joins compared them; the anchor itself
-        never fills a slot.
+        ``order`` (EventPattern.order): by default on or before the anchor's day; ``before``: strictly
+        before it (on its day only if neither is a bare date); ``same_day_unclear``: on the anchor's day
+        with either a bare date. Equality is on the flattened values, as the backends' joins compared
+        them; the anchor itself never fills a slot. Only events of the anchor's own day can be passed
+        over, so a lookup costs a binary search and a walk through that day.
         """
         pairs = tuple(sorted(match.items()))
         key = (mid, pairs)
         index = self._built.get(key)
         if index is None:
             index = {}
-            for (fid,) in self._acts.get(mid, ()):
+            for (fid,) in self._acts.get(mid, ()):  # in event order
                 ev = self._events[fid]
                 values = tuple(ev.data.get(mine) for mine, _ in pairs)
                 if any(v is None for v in values):
                     continue
-                bucket = index.setdefault(tuple(flatten_value(v) for v in values), [])
-                if len(bucket) < 2:  # the earliest, and the next in case the earliest is the anchor itself
-                    bucket.append(ev)
+                bucket = index.setdefault(tuple(flatten_value(v) for v in values), ([], []))
+                bucket[0].append(ev)
+                bucket[1].append(ev.occurred_at)
             self._built[key] = index
         values = tuple(anchor.data.get(theirs) for _, theirs in pairs)
         if any(v is None for v in values):
             return None
+        found = index.get(tuple(flatten_value(v) for v in values))
+        if found is None:
+            return None
+        evs, times = found
+        day0 = day_start(anchor.day)
         end = day_start(anchor.day + timedelta(days=1))
-        for ev in index.get(tuple(flatten_value(v) for v in values), ()):
-            if ev.id != anchor.id:
-                return ev if ev.occurred_at < end else None
+        # Every event before the anchor's day qualifies, except for same_day_unclear.
+        i = bisect_left(times, day0) if order == "same_day_unclear" else 0
+        for k in range(i, len(evs)):
+            ev = evs[k]
+            if ev.occurred_at >= end:
+                return None
+            if ev.id == anchor.id:
+                continue
+            unclear = ev.day == anchor.day and (anchor.date_only or ev.date_only)
+            if order == "before":
+                ok = ev.day < anchor.day if unclear else ev.occurred_at < anchor.occurred_at
+            elif order == "same_day_unclear":
+                ok = unclear
+            else:
+                ok = True  # before the end of the anchor's day: not after it
+            if ok:
+                return ev
         return None

@@ -67,6 +67,7 @@ class Instance:
     status: Status = "open"
     closed_by: Event | None = None
     cancelled_by: Event | None = None
+    cancel_late: Event | None = None
     breach: datetime | None = None
     holder: str = "unknown"
     reason: Reason = Reason.OPEN
@@ -76,6 +77,19 @@ class Instance:
 def not_before(ev: Event, ref: Event) -> bool:
     """Whether ``ev`` did not happen before ``ref`` (same-day bare dates count as not before)."""
     return ev.occurred_at >= ref.occurred_at or ev.day == ref.day
+
+
+def _one_per_unit(insts: list[Instance], field: str) -> list[Instance]:
+    """Split each instance into one per unit its list field names (``holder: {field: …, each: true}``)."""
+    out = []
+    for inst in insts:
+        units = inst.context.get(field)
+        for unit in sorted(set(units)) if isinstance(units, list) else []:
+            ctx = dict(inst.context)
+            ctx[field] = unit
+            out.append(Instance(inst.rule, inst.case_id, inst.anchor, list(inst.trigger_ids), ctx, inst.start,
+                                 inst.start_day, inst.date_only, inst.origin, inst.year))
+    return out
 
 
 def valid_on(spec: RuleSpec, day: date) -> bool:
@@ -121,8 +135,8 @@ class CaseEvaluator:
             anchor = events[aid]
             if not valid_on(cr.spec, anchor.day):
                 continue
-            slots = [index.earliest(mid, r.match, anchor) for mid, r in zip(cr.requires, spec.trigger.requires,
-                                                                              strict=True)]
+            slots = [index.earliest(mid, r.match, anchor, r.order)
+                     for mid, r in zip(cr.requires, spec.trigger.requires, strict=True)]
             chosen = [e for e in slots if e is not None]
             if len(chosen) < len(slots):
                 continue
@@ -210,7 +224,8 @@ class CaseEvaluator:
         best: Event | None = None
         for mid, pat in zip(matcher_ids, patterns, strict=True):
             ev = index.first(mid, pat.match, pat.after_trigger, anchor=inst.anchor, trigger_ids=inst.trigger_ids,
-                             year=inst.year, context=inst.context)
+                             year=inst.year, context=inst.context,
+                             first_year_only=bool(getattr(pat, "first_year_only", False)))
             if ev is not None and (best is None or (ev.occurred_at, ev.id) < (best.occurred_at, best.id)):
                 best = ev
         return best
@@ -229,6 +244,11 @@ class CaseEvaluator:
         spec, deadline = inst.rule.spec, inst.deadline
         close, cancel = inst.closed_by, inst.cancelled_by
         end = deadline.end if deadline is not None else None
+        late = inst.cancel_late
+        if late is not None and (close is None or (late.occurred_at, late.id) <= (close.occurred_at, close.id)):
+            # a decision that takes away the rule's premise, whenever it came (EventPattern.late_too)
+            inst.status, inst.closed_by, inst.cancelled_by, inst.reason = "cancelled", None, late, Reason.CANCELLED
+            return
         if cancel is not None and (close is None or (cancel.occurred_at, cancel.id) <= (close.occurred_at, close.id)) \
                 and self._on_time(cancel, deadline):
             inst.status, inst.closed_by, inst.reason = "cancelled", None, Reason.CANCELLED
@@ -300,6 +320,8 @@ class CaseEvaluator:
             spec = cr.spec
             if spec.trigger.event is not None:
                 insts = self._event_instances(cr, case_id, acts, by_id)
+                if spec.holder.each is not None:
+                    insts = _one_per_unit(insts, spec.holder.each)
             elif spec.trigger.schedule is not None:
                 insts = self._scheduled_instances(cr, case_id, at, acts, by_id, horizon, notes)
             else:
@@ -309,6 +331,9 @@ class CaseEvaluator:
                 inst.deadline = self._deadline(inst, done, follows)
                 inst.closed_by = self._first(inst, cr.closes, spec.closed_by, closing)
                 inst.cancelled_by = self._first(inst, cr.cancels, spec.cancelled_by, closing)
+                if any(p.late_too for p in spec.cancelled_by):
+                    late = [(m, p) for m, p in zip(cr.cancels, spec.cancelled_by, strict=True) if p.late_too]
+                    inst.cancel_late = self._first(inst, [m for m, _ in late], [p for _, p in late], closing)
                 self._decide(inst, at)
                 if inst.breach is not None and inst.breach < at:
                     for target in spec.escalates_to:
@@ -333,6 +358,8 @@ class CaseEvaluator:
         if h.unit is not None:
             return h.unit
         value = inst.context.get(h.field or "")
+        if h.map is not None:
+            return h.map.get(value, h.default or "unknown") if isinstance(value, str) else (h.default or "unknown")
         if isinstance(value, str) and value:
             return value
         return h.default or "unknown"

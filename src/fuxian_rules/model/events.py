@@ -243,13 +243,9 @@ class EventReader:
             return (self._unit_name_given(exc, env.type, env.data, line, eid)
                     or self._rejection(exc, line, eid, prefix=("data",)))
         values = dict(data.__dict__)  # the fields, flat (no nested models): model_dump() at a fifth of the cost
-        for fname in self._unit_fields[env.type]:
-            codes = values.get(fname)
-            for code in codes if isinstance(codes, list) else [codes]:
-                if code is not None and code not in self.units and not values.get("unit_kind"):
-                    return Rejection(line=line, id=eid, field=f"data.{fname}", code="unknown_unit",
-                                     message=f"unknown unit code in data.{fname}; {unit_hint(code, self.units)}; "
-                                             "or give data.unit_kind for a free-form unit")
+        # Contract §3 (amended): a free-form unit code (a school, a kindergarten …) is accepted in every unit
+        # field of every event; its syntax was checked above. Rules that need the unit's kind say so in their
+        # result when it is unknown, instead of the event being refused for a registry technicality.
         # Every field was validated above; constructing without a second validation pass halves the cost.
         return construct(Event, {"id": env.id, "type": env.type, "case_id": env.case_id, "occurred_at": occurred,
                                  "date_only": date_only, "actor": env.actor, "data": values})

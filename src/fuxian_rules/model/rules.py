@@ -47,12 +47,23 @@ class EventPattern(_Strict):
             earlier event of the case count too — a record check made before the hire, an approval given
             before a change takes effect. Not allowed in ``requires`` (which must come at or before the
             trigger) nor in ``units_from``.
+        order: For ``requires`` only: ``not_after`` (the default: at or before the trigger, the same day
+            always counting), ``before`` (strictly earlier: an earlier instant, or an earlier day when either
+            event gives only a date) or ``same_day_unclear`` (the same day, with at least one of the two
+            events giving only a date: which came first is not recorded — for review items).
+        late_too: For ``cancelled_by`` only: the event cancels the rule even when it comes after the due
+            date (a decision that takes the matter out of the rule's premise, whenever it is made).
+        first_year_only: For closing events of a yearly schedule: the event counts only for the first year
+            of the instance's unit (the year of its first event in the case).
     """
 
     event: str
     where: dict[str, Any] = Field(default_factory=dict)
     match: dict[str, str] = Field(default_factory=dict)
     after_trigger: bool = True
+    order: Literal["not_after", "before", "same_day_unclear"] = "not_after"
+    late_too: bool = False
+    first_year_only: bool = False
 
 
 class Schedule(_Strict):
@@ -114,6 +125,12 @@ class Holder(_Strict):
     field: str | None = None
     default: str | None = None
     role: str | None = Field(default=None, max_length=200)
+    #: A list-of-units field of the trigger: one instance per unit listed (one duty per department named),
+    #: each closed only by an act that names that unit (``match: {to: <this field>}``).
+    each: str | None = None
+    #: With ``field``: the field's value is a kind (``unit_kind``), mapped here to the unit that holds the
+    #: duty (the department supervising that kind of unit); an unmapped or unknown kind gives ``default``.
+    map: dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> Holder:
@@ -121,6 +138,8 @@ class Holder(_Strict):
             raise ValueError("a holder is exactly one of `unit` or `field`")
         if self.default is not None and self.field is None:
             raise ValueError("`default` applies only to a `field` holder")
+        if self.map is not None and self.field is None:
+            raise ValueError("`map` applies only to a `field` holder")
         return self
 
 
