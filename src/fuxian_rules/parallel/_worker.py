@@ -2,7 +2,7 @@
 
 Each worker process builds its own :class:`~fuxian_rules.Engine` once (from the same rules, policy,
 calendars and backend as the caller's) and keeps it for every task it is given. Tasks and results are
-plain tuples of strings, numbers and pickled :class:`~fuxian_rules.Event` lists written to files, so no
+plain tuples of strings and numbers, and JSON written to files (never pickle: nothing read back can run code), so no
 explanation is ever pickled: obligations leave a worker as the JSON text the caller will print.
 
 Two kinds of task (see :mod:`fuxian_rules.parallel` for the whole flow):
@@ -18,7 +18,6 @@ Two kinds of task (see :mod:`fuxian_rules.parallel` for the whole flow):
 from __future__ import annotations
 
 import json
-import pickle
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -83,7 +82,7 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
 
     Returns:
         One summary per valid event (for the ingestion rule), the rejections, and for each bucket the
-        ``(offset, length)`` of its pickled ``[(seq, Event), …]`` in ``spill``.
+        ``(offset, length)`` of its JSON ``[[seq, event], …]`` in ``spill``.
     """
     reader = _engine().reader
     summaries: list[Summary] = []
@@ -110,7 +109,8 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
     where: dict[int, tuple[int, int]] = {}
     with open(spill, "wb") as fh:
         for bucket, events in grouped.items():
-            blob = pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL)
+            blob = json.dumps([[seq, ev.model_dump(mode="json")] for seq, ev in events],
+                              ensure_ascii=True).encode("ascii")
             where[bucket] = (fh.tell(), len(blob))
             fh.write(blob)
     return summaries, refusals, where
@@ -144,7 +144,7 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
 
     Args:
         bucket: The bucket.
-        parts: Where its events were spilled: ``(file, offset, length)`` of each pickled chunk part.
+        parts: Where its events were spilled: ``(file, offset, length)`` of each JSON chunk part.
         dropped: Items the ingestion rule refused (identical resends, later conflicting versions).
         at: The ``as_of`` instant.
         scheduled: Scheduled case ids that hash to this bucket (evaluated here, and only here).
@@ -159,7 +159,8 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
     for path, offset, length in parts:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            events: list[tuple[int, Event]] = pickle.loads(fh.read(length))  # noqa: S301 - our own spill file
+            # Validated again from its JSON form: typed data fields (dates …) come back as the reader makes them.
+            events = [(seq, _revalidated(engine, data)) for seq, data in json.loads(fh.read(length))]
         for seq, ev in events:
             if seq not in dropped and _known_at(ev, at):
                 by_case[ev.case_id].append(ev)
@@ -172,20 +173,25 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
                 notes.add(case.note)
             if case.obligations:
                 count += len(case.obligations)
-                pickle.dump((case_id, [render(o, style) for o in case.obligations]), fh,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                record = json.dumps([case_id, [render(o, style) for o in case.obligations]], ensure_ascii=True)
+                fh.write(record.encode("ascii") + b"\n")
     return bucket, sorted(notes), count
+
+
+def _revalidated(engine: Engine, data: dict[str, Any]) -> Event:
+    raw = {k: data[k] for k in ("id", "type", "case_id", "actor", "data") if data.get(k) is not None}
+    raw["occurred_at"] = data["occurred_at"][:10] if data.get("date_only") else data["occurred_at"]
+    ev = engine.reader.validate(raw)
+    assert isinstance(ev, Event), "an event this worker accepted is accepted again"
+    return ev
 
 
 def iter_records(path: str) -> Iterator[tuple[str, list[str]]]:
     """Read back the records :func:`evaluate_bucket` wrote, one case at a time (flat memory)."""
     with open(path, "rb") as fh:
-        while True:
-            try:
-                record: tuple[str, list[str]] = pickle.load(fh)  # noqa: S301 - our own result file
-            except EOFError:
-                return
-            yield record
+        for line in fh:
+            case_id, texts = json.loads(line)
+            yield case_id, texts
 
 
 def evaluate_cases(cases: Sequence[tuple[str, list[Event]]], at: datetime) -> list[tuple[str, list[str]]]:
