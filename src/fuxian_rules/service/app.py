@@ -27,6 +27,7 @@ from fuxian_rules.ledger.ops import unit_digest
 from fuxian_rules.settings import Settings
 
 from .bodies import read_events
+from .dashboard import mount_dashboard
 from .problems import Problem, install_handlers
 
 __all__ = ["create_app"]
@@ -171,4 +172,5 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
         body = unit_digest(led, unit, at, days)
         return JSONResponse(body)
 
+    mount_dashboard(app, settings, led)
     return app
