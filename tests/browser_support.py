@@ -3,7 +3,7 @@
 Shared by the report pages (tests/reports) and the dashboard served by the real service (tests/service):
 it opens a page at a given viewport, waits for a condition, evaluates JavaScript, keeps every console
 error and uncaught exception the page reports, and takes screenshots. Every host name is unresolvable for
-the browser (only loopback addresses by number are reachable), so a page can only use what it was served.
+the browser (only the loopback address 127.0.0.1 is reachable), so a page can only use what it was served.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 BROWSER = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND"]
+         "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
 class DevTools:

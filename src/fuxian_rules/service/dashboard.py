@@ -163,8 +163,9 @@ def mount_dashboard(app: FastAPI, settings: Settings, ledger: Ledger) -> None:
             links.append(("本单位", f"{BASE}/units/{quote(who.unit, safe='')}{query}"))
         if docs_base:
             links.append(("规则说明", docs_base))
+        name = unit_name(catalog, who.unit)
         role = "联席会议办公室" if who.role in _OFFICE else "成员单位"
-        return {"links": links, "who": f"{unit_name(catalog, who.unit)}（{role}）", "logout": f"{BASE}/logout"}
+        return {"links": links, "who": name if role in name else f"{name}（{role}）", "logout": f"{BASE}/logout"}
 
     def page(request: Request, render: Any) -> Response:
         who = who_is(request)
@@ -180,6 +181,12 @@ def mount_dashboard(app: FastAPI, settings: Settings, ledger: Ledger) -> None:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse(f"{BASE}/", status_code=303)
+
+    favicon = resources.files("fuxian_rules.service").joinpath("static/favicon-32x32.png").read_bytes()
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def icon() -> Response:  # browsers ask for it on every site; a 404 would be a console error
+        return Response(favicon, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
     @app.get(f"{BASE}/login", include_in_schema=False)
     def login_form(request: Request) -> Response:
