@@ -38,7 +38,8 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 
     s = settings_from_args(args)
     ledger = _ledger(s)
-    out.write(f"fuxian-rules serve: http://{s.host}:{s.port}/docs  (ledger {s.db_url.split('@')[-1]})\n")
+    out.write(f"fuxian-rules serve: http://{s.host}:{s.port}/ (dashboard), /docs (API)  "
+              f"(ledger {s.db_url.split('@')[-1]})\n")
     out.flush()
     uvicorn.run(create_app(s, ledger), host=s.host, port=s.port, log_level=args.log_level, access_log=args.access_log)
     return 0
