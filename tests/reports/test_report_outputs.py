@@ -76,7 +76,8 @@ def test_hostile_case_ids_never_become_markup(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "code"), [
-    (["--db", "sqlite:///x.db"], "report.db-not-yet"),
+    ([HISTORY, "--db", "sqlite:///x.db"], "report.events-and-db"),
+    (["--db", "nosuchdialect://127.0.0.1/x"], "report.bad-db"),
     ([HISTORY, "--to", "2023-12-31"], "report.bad-period"),
     ([HISTORY, "--to", "2040-01-01"], "report.period-too-long"),
     ([HISTORY, "--to", "2024-13-01"], "report.bad-date"),

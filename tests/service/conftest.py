@@ -46,3 +46,37 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     server = Server(url, work).start()
     yield Live(server, url, tokens)
     server.stop()
+
+
+@dataclass
+class Dashboard:
+    server: Server
+    tokens: dict[str, str]
+    docs_dir: Path
+
+
+@pytest.fixture(scope="session")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    """The service on a ledger holding the district's 2024 example, serving a (tiny) docs site at /site/."""
+    from fuxian_rules.ledger import Ledger, create_token
+    from fuxian_rules.ledger.ops import import_jsonl
+
+    work: Path = tmp_path_factory.mktemp("dash")
+    url = f"sqlite:///{work / 'ledger.sqlite3'}"
+    engine = Engine(backend="reference")
+    ledger = Ledger(url, engine)
+    root = Path(__file__).resolve().parents[2]
+    with (root / "examples" / "district-2024.jsonl").open(encoding="utf-8") as fh:
+        assert not import_jsonl(ledger, fh).rejected
+    tokens = {"justice": create_token(ledger, "justice", "office")[1],
+              "urban_management": create_token(ledger, "urban_management", "unit")[1],
+              "finance": create_token(ledger, "finance", "unit")[1]}
+    ledger.close()
+    engine.close()
+    docs = work / "site"
+    (docs / "generated" / "rules" / "transfer.no-penalty-instead").mkdir(parents=True)
+    (docs / "index.html").write_text("<!doctype html><meta charset=utf-8><title>文档</title><p>规则文档</p>",
+                                     encoding="utf-8")
+    server = Server(url, work, FUXIAN_DOCS_DIR=str(docs)).start()
+    yield Dashboard(server, tokens, docs)
+    server.stop()

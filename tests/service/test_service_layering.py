@@ -20,4 +20,4 @@ def test_import_fuxian_rules_loads_no_extra() -> None:
 
 
 def test_the_command_line_parser_loads_no_extra() -> None:
-    assert not _loaded("from fuxian_rules._cli import build_parser; build_parser()") & set(HEAVY)
+    assert not _loaded("from fuxian_rules.cli.commands import build_parser; build_parser()") & set(HEAVY)

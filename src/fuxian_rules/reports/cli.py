@@ -67,12 +67,33 @@ def _accepted_events(engine: Engine, path: str) -> list[Event]:
     return engine.validate(pairs)[0]
 
 
+def _ledger_events(engine: Engine, url: str) -> list[dict[str, object]]:
+    """Every event the ledger stores, as ``ledger export`` writes them: the report then equals one on that file."""
+    try:
+        from fuxian_rules.ledger import Ledger
+
+        from .ledger_source import ledger_events
+    except ModuleNotFoundError as exc:
+        raise ReportError("report.needs-ledger", f"reading the ledger needs the optional extra ({exc.name} is "
+                          "missing)", field="db", hint="pip install 'fuxian-rules[ledger]'") from None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        ledger = Ledger(url, engine)
+    except (SQLAlchemyError, ValueError) as exc:  # the URL may hold a password: it is not repeated here
+        raise ReportError("report.bad-db", f"cannot open the ledger: {type(exc).__name__}", field="db",
+                          hint="sqlite:///PATH or postgresql://user@host:port/db") from None
+    try:
+        return list(ledger_events(ledger))
+    finally:
+        ledger.close()
+
+
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
-    if args.db is not None:
-        raise ReportError("report.db-not-yet", "reading events from the ledger (--db) is not built yet",
-                          field="db", hint="export the events to a JSON Lines file and pass its path")
-    if args.events is None:
-        raise ReportError("report.no-events", "give the events file", field="events")
+    if args.db is not None and args.events is not None:
+        raise ReportError("report.events-and-db", "give the events file or --db, not both", field="db")
+    if args.events is None and args.db is None:
+        raise ReportError("report.no-events", "give the events file (or --db URL for the ledger)", field="events")
     period_from, period_to = _day(args.period_from, "from"), _day(args.period_to, "to")
     unit = _unit(args.unit)
     check_period(period_from, period_to)
@@ -81,8 +102,13 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
                           hint="add -o report.xlsx")
     engine = _engine(args)
     try:
-        result = engine.evaluate_file(args.events, args.as_of or period_to.isoformat())
-        events = _accepted_events(engine, args.events)
+        if args.db is not None:
+            raw = _ledger_events(engine, args.db)
+            result = engine.evaluate([(n, ev) for n, ev in enumerate(raw, 1)], args.as_of or period_to.isoformat())
+            events = engine.validate(raw)[0]
+        else:
+            result = engine.evaluate_file(args.events, args.as_of or period_to.isoformat())
+            events = _accepted_events(engine, args.events)
     finally:
         engine.close()
     report = build_report(result, events, engine.catalog, period_from=period_from, period_to=period_to,
@@ -140,7 +166,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     p.add_argument("--unit", help="only the obligations this unit holds")
     p.add_argument("-o", "--output", help="file to write (required for xlsx; default stdout)")
     p.add_argument("--docs-url", help="base URL of the documentation site, to link each rule to its page")
-    p.add_argument("--db", help="read events from the ledger instead of a file (not built yet)")
+    p.add_argument("--db", metavar="URL", help="read the events the ledger stores instead of a file "
+                                               "(sqlite:///PATH or postgresql://…), as `ledger export` writes them")
     p.set_defaults(func=_cmd_report)
 
     p = subparsers.add_parser("digest", parents=list(parents),

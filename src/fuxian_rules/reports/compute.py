@@ -28,7 +28,7 @@ _MEMBER_ROLES = frozenset({"procuratorate", "police", "office", "agency", "hotli
 
 
 class ReportError(RunError):
-    """A report cannot be made as asked; ``code`` is stable (``report.bad-period``, ``report.db-not-yet`` …)."""
+    """A report cannot be made as asked; ``code`` is stable (``report.bad-period``, ``report.bad-db`` …)."""
 
     def __init__(self, code: str, message: str, *, field: str | None = None, hint: str | None = None) -> None:
         self.code = code

@@ -8,9 +8,10 @@ service can mount them as routes without touching the templates:
 * :func:`render_unit_page` — one unit: its counts, breaches, every item, and optionally its digest;
 * :func:`render_case_page` — one case: its events and its obligations with their explanations.
 
-ECharts is inlined (``script_src=None``, the default) so a saved page opens offline; the service may
-instead serve :func:`echarts_js` once and pass its URL. Every value from events is escaped by Jinja2's
-autoescaping, and the chart data travel as JSON in a ``<script type="application/json">`` block with
+ECharts is inlined (``script_src=None``, the default) so a saved page opens offline; the service instead
+serves ``vendor/echarts.min.js`` once and passes its URL. The dashboard pages take a ``nav`` (links and a
+logout form the service puts above the page), which a saved page has none of. Every value from events is
+escaped by Jinja2's autoescaping, and the chart data travel as JSON in a ``<script type="application/json">`` block with
 ``<``, ``>`` and ``&`` escaped, so a case id can never become markup or script.
 """
 
@@ -41,6 +42,8 @@ __all__ = ["ECHARTS_SHA256", "ECHARTS_VERSION", "echarts_js", "render_case_page"
 ECHARTS_VERSION = "6.1.0"
 ECHARTS_SHA256 = "b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0"
 Href = Callable[[str], str]
+#: The service's bar above a dashboard page: ``{"links": [(label, href), …], "who": str, "logout": href}``.
+Nav = dict[str, Any]
 
 
 
@@ -97,12 +100,12 @@ def chart_data(report: Report, catalog: Catalog) -> dict[str, Any]:
 
 
 def _page(template: str, *, title: str, subtitle: str, charts: dict[str, Any] | None,
-          script_src: str | None, **context: Any) -> str:
+          script_src: str | None, nav: Nav | None = None, **context: Any) -> str:
     js: Markup | str = ""
     if charts is not None and script_src is None:
         js = Markup(echarts_js())  # noqa: S704 - the vendored file, hash-checked
     html = _env().get_template(template).render(
-        title=title, subtitle=subtitle, charts=charts is not None, echarts_js=js, script_src=script_src,
+        title=title, subtitle=subtitle, charts=charts is not None, echarts_js=js, script_src=script_src, nav=nav,
         chart_json=_json_script(charts) if charts is not None else "", chart_init=Markup(_chart_init()),  # noqa: S704
         columns=COLUMNS, rate_title=RATE_TITLE, definitions=definitions(), **context)
     return html
@@ -138,31 +141,38 @@ def _rate_height(report: Report) -> int:
 
 def render_overview(report: Report, catalog: Catalog, *, unit_href: Href | None = None,
                     case_href: Href | None = None, docs_base_url: str | None = None,
-                    script_src: str | None = None) -> str:
+                    script_src: str | None = None, nav: Nav | None = None) -> str:
     """Dashboard home: the district's counts, the three charts, every unit (linked) and every breach."""
     return _page("overview.html.j2", title="府检联动工作看板", subtitle=_period(report),
-                 charts=chart_data(report, catalog), script_src=script_src, report=report,
+                 charts=chart_data(report, catalog), script_src=script_src, nav=nav, report=report,
                  paragraphs=bulletin(report, catalog), period=_period(report), as_of_text=as_of_text(report),
                  unit_href=unit_href, case_href=case_href, rule_href=_rule_href(docs_base_url),
                  rate_height=_rate_height(report))
 
 
 def render_unit_page(report: Report, unit: str, catalog: Catalog, *, case_href: Href | None = None,
-                     docs_base_url: str | None = None, digest_text: str | None = None) -> str:
-    """One unit's page: only that unit's items (what a unit's own login may see)."""
+                     docs_base_url: str | None = None, digest_text: str | None = None,
+                     script_src: str | None = None, nav: Nav | None = None) -> str:
+    """One unit's page: only that unit's items (what a unit's own login may see).
+
+    When ``report`` was built for this unit alone (``build_report(..., unit=unit)``), the page also draws
+    the unit's two charts (by clause area, month by month); a district-wide report draws none, since its
+    areas and months count every unit.
+    """
     items = [it for it in report.items if it.holder == unit]
     row = next((r for r in report.units if r.key == unit), Row(unit, unit_name(catalog, unit), count(items)))
     areas = [Row(a, area_label(catalog, a), count(it for it in items if it.area == a))
              for a in dict.fromkeys(it.area for it in items)]
-    return _page("unit.html.j2", title=row.label, subtitle=f"府检联动义务情况 · {_period(report)}", charts=None,
-                 script_src=None, row=row, areas=areas, items=items,
+    charts = chart_data(report, catalog) if report.unit == unit else None
+    return _page("unit.html.j2", title=row.label, subtitle=f"府检联动义务情况 · {_period(report)}", charts=charts,
+                 script_src=script_src, nav=nav, row=row, areas=areas, items=items,
                  breaches=[it for it in items if it.status in ("overdue", "violated")], period=_period(report),
                  as_of_text=as_of_text(report), case_href=case_href, rule_href=_rule_href(docs_base_url),
                  digest_text=digest_text)
 
 
 def render_case_page(case_id: str, events: Iterable[Event], obligations: Iterable[Obligation], catalog: Catalog,
-                     *, as_of: str, docs_base_url: str | None = None) -> str:
+                     *, as_of: str, docs_base_url: str | None = None, nav: Nav | None = None) -> str:
     """One case: its events (time, type, acting unit — no personal data) and its obligations, explained."""
     evs = [{"when": f"{ev.occurred_at.astimezone(CST):%Y-%m-%d}" if ev.date_only
             else f"{ev.occurred_at.astimezone(CST):%Y-%m-%d %H:%M}",
@@ -180,4 +190,5 @@ def render_case_page(case_id: str, events: Iterable[Event], obligations: Iterabl
                     "basis": "、".join(basis_label(catalog, c) for c in o.basis), "explanation": o.explanation})
     when = datetime.fromisoformat(as_of).astimezone(CST)
     return _page("case.html.j2", title=f"案件 {case_id}", subtitle="事件、义务与说明", charts=None, script_src=None,
-                 events=evs, obligations=obs, as_of_text=f"{when:%Y-%m-%d %H:%M}", rule_href=_rule_href(docs_base_url))
+                 nav=nav, events=evs, obligations=obs, as_of_text=f"{when:%Y-%m-%d %H:%M}",
+                 rule_href=_rule_href(docs_base_url))

@@ -24,10 +24,11 @@ from fuxian_rules import Engine, FuxianRulesError, __version__, parse_as_of
 from fuxian_rules.ledger import Filters, Ledger, LedgerError, Principal, TokenError, verify_token
 from fuxian_rules.ledger.ops import health as ledger_health
 from fuxian_rules.ledger.ops import unit_digest
+from fuxian_rules.settings import Settings
 
 from .bodies import read_events
+from .dashboard import mount_dashboard
 from .problems import Problem, install_handlers
-from .settings import Settings
 
 __all__ = ["create_app"]
 
@@ -59,8 +60,7 @@ def _bad_day(name: str) -> str:
 def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     """Build the application on a ledger (opened from ``settings`` when not given)."""
     if ledger is None:
-        engine = Engine(settings.rules, policy=settings.policy, calendars=settings.calendars)
-        ledger = Ledger(settings.db_url, engine)
+        ledger = Ledger(settings.db_url, Engine(**settings.engine_kwargs()))
     led = ledger
     app = FastAPI(title="fuxian_rules", version=__version__, docs_url=None, redoc_url=None,
                   description="惠政文〔2024〕22号 府检联动规则服务 — events in, obligations out (contract §5).")
@@ -172,4 +172,5 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
         body = unit_digest(led, unit, at, days)
         return JSONResponse(body)
 
+    mount_dashboard(app, settings, led)
     return app

@@ -12,25 +12,19 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from fuxian_rules.settings import Settings, settings_from_args
+
 __all__ = ["register"]
 
 _MISSING = "this command needs the optional extra: pip install 'fuxian-rules[service]'"
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from .settings import load_settings
-
-    return load_settings(args.config, db_url=args.db, rules=args.rules, policy=args.policy,
-                         calendars=tuple(args.calendar) if args.calendar else None,
-                         host=getattr(args, "host", None), port=getattr(args, "port", None))
-
-
-def _ledger(args: argparse.Namespace) -> Any:
+def _ledger(settings: Settings) -> Any:
+    """The ledger of these settings, evaluated by the engine the same settings give ``check`` (units, areas …)."""
     from fuxian_rules import Engine
     from fuxian_rules.ledger import Ledger
 
-    s = _settings(args)
-    return Ledger(s.db_url, Engine(s.rules, policy=s.policy, calendars=s.calendars, backend=args.backend))
+    return Ledger(settings.db_url, Engine(**settings.engine_kwargs()))
 
 
 def _dump(value: Any, out: TextIO) -> None:
@@ -42,9 +36,10 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 
     from .app import create_app
 
-    s = _settings(args)
-    ledger = _ledger(args)
-    out.write(f"fuxian-rules serve: http://{s.host}:{s.port}/docs  (ledger {s.db_url.split('@')[-1]})\n")
+    s = settings_from_args(args)
+    ledger = _ledger(s)
+    out.write(f"fuxian-rules serve: http://{s.host}:{s.port}/ (dashboard), /docs (API)  "
+              f"(ledger {s.db_url.split('@')[-1]})\n")
     out.flush()
     uvicorn.run(create_app(s, ledger), host=s.host, port=s.port, log_level=args.log_level, access_log=args.access_log)
     return 0
@@ -54,7 +49,7 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     from fuxian_rules import parse_as_of
     from fuxian_rules.ledger import ops
 
-    ledger = _ledger(args)
+    ledger = _ledger(settings_from_args(args))
     try:
         if args.ledger_command == "export":
             if args.output in (None, "-"):
@@ -85,7 +80,7 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_token(args: argparse.Namespace, out: TextIO) -> int:
     from fuxian_rules.ledger import create_token, list_tokens, revoke_token
 
-    ledger = _ledger(args)
+    ledger = _ledger(settings_from_args(args))
     try:
         action = args.token_command
         if action == "create":
@@ -125,8 +120,8 @@ def register(subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()) -
     """Add ``serve``, ``ledger`` and ``token`` to the ``fuxian-rules`` command line."""
     db = argparse.ArgumentParser(add_help=False, parents=list(parents))
     db.add_argument("--db", help="ledger URL: sqlite:///PATH (default ./fuxian-ledger.sqlite3) or postgresql://…; "
-                                 "also FUXIAN_DB_URL")
-    db.add_argument("--config", help="settings file (TOML); also FUXIAN_CONFIG")
+                                 "also FUXIAN_DATABASE_URL or database_url in the settings file")
+    db.add_argument("--config", dest="settings", metavar="FILE", help="the same as --settings")
 
     p = subparsers.add_parser("serve", parents=[db], help="run the HTTP service (contract §5)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")

@@ -43,7 +43,7 @@
     title: { text: '逐月趋势（按义务产生月份）', left: 'center', textStyle: { fontSize: 15 } },
     tooltip: { trigger: 'axis' },
     legend: { bottom: 0 },
-    grid: { left: 8, right: 40, top: 64, bottom: 36, containLabel: true },
+    grid: { left: 8, right: 40, top: 64, bottom: small ? 64 : 36, containLabel: true },  // phone: legend on 2 lines
     xAxis: { type: 'category', data: data.month.names },
     yAxis: [{ type: 'value', name: '项', minInterval: 1 },
             { type: 'value', name: '按期履行率', min: 0, max: 100, axisLabel: { formatter: '{value}%' } }],
