@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .ingest import BadEvent, IngestReport
 from .store import Filters, Ledger, LedgerError, Page
-from .timing import obligation_id
+from .timing import obligation_id, obligation_ids
 from .tokens import Principal, TokenError, create_token, list_tokens, revoke_token, verify_token
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "create_token",
     "list_tokens",
     "obligation_id",
+    "obligation_ids",
     "revoke_token",
     "verify_token",
 ]

@@ -15,7 +15,7 @@ from fuxian_rules import Rejection
 from .ingest import IngestReport
 from .schema import audit, case_results, events, obligations, tokens
 from .store import Filters, Ledger, raw_event
-from .timing import CST, from_us, obligation_id, restamp
+from .timing import CST, from_us, obligation_ids, restamp
 
 __all__ = ["export_jsonl", "health", "import_jsonl", "replay", "stats", "unit_digest"]
 
@@ -142,8 +142,9 @@ def replay(ledger: Ledger, at: datetime) -> dict[str, Any]:
     for case_id in sorted(set(cached) | set(by_case)):
         evs, rejected = engine.validate(by_case.get(case_id, []))
         invalid += len(rejected)
-        fresh = {obligation_id(engine, o): {"id": obligation_id(engine, o), **o.model_dump(mode="json")}
-                 for o in engine.evaluate_case(evs, at, case_id=case_id).obligations}
+        case_obs = engine.evaluate_case(evs, at, case_id=case_id).obligations
+        fresh = {oid: {"id": oid, **o.model_dump(mode="json")}
+                 for o, oid in zip(case_obs, obligation_ids(engine, case_obs), strict=True)}
         counts["cases"] += 1
         counts["obligations"] += len(fresh)
         row = cached.get(case_id)

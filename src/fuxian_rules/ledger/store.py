@@ -34,7 +34,7 @@ from .timing import (
     dumps,
     engine_hash,
     from_us,
-    obligation_id,
+    obligation_ids,
     restamp,
     rule_boundaries,
     to_us,
@@ -223,8 +223,9 @@ class Ledger:
             for case_id in locked:
                 evs, _ = self.engine.validate(by_case.get(case_id, []))
                 result = self.engine.evaluate_case(evs, at, case_id=case_id)
-                for pos, ob in enumerate(result.obligations):
-                    body = {"id": obligation_id(self.engine, ob), **ob.model_dump(mode="json")}
+                ob_ids = obligation_ids(self.engine, result.obligations)
+                for pos, (ob, ob_id) in enumerate(zip(result.obligations, ob_ids, strict=True)):
+                    body = {"id": ob_id, **ob.model_dump(mode="json")}
                     rows.append({"case_id": case_id, "position": pos, "ob_id": body["id"], "holder": ob.holder,
                                  "status": ob.status, "rule": ob.rule, "due_day": due_day(ob.due), "body": dumps(body)})
                 yearly = case_id in self._scheduled or any(o.rule in self._yearly for o in result.obligations)

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from fuxian_rules import Engine, Event, Obligation
+from fuxian_rules.model.zhtime import zh_instant
 
 __all__ = ["CST", "due_day", "due_end", "dumps", "engine_hash", "from_us", "obligation_id", "restamp",
            "rule_boundaries", "stamp", "to_us", "valid_until", "yearly_rules"]
@@ -89,6 +90,24 @@ def obligation_id(engine: Engine, ob: Obligation | dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def obligation_ids(engine: Engine, obs: Sequence[Obligation]) -> list[str]:
+    """The stable ids of one case's obligations, in the engine's (deterministic) order.
+
+    Two obligations can share every part of the :func:`obligation_id` recipe: a rule that raises one duty
+    per department an assessment names (``aid.social-referral``) has one trigger and one holder for all of
+    them. The second and later of such a group take the group's id with their ordinal appended
+    (``…␟1``, ``…␟2``), in the engine's order, which depends only on the case's events.
+    """
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for ob in obs:
+        base = obligation_id(engine, ob)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        ids.append(base if n == 0 else hashlib.sha256(f"{base}\x1f{n}".encode()).hexdigest()[:32])
+    return ids
+
+
 def rule_boundaries(engine: Engine) -> list[datetime]:
     """The instants at which some rule takes effect (00:00 of ``valid_from``) or lapses (24:00 of ``valid_to``)."""
     out: set[datetime] = set()
@@ -142,9 +161,8 @@ def valid_until(bounds: Sequence[datetime], at: datetime, events: Sequence[Event
 
 
 def stamp(at: datetime) -> str:
-    """``as_of`` to the minute in CST, as the engine writes it in an overdue explanation."""
-    local = at.astimezone(CST)
-    return "%04d-%02d-%02d %02d:%02d" % (local.year, local.month, local.day, local.hour, local.minute)  # noqa: UP031
+    """``as_of`` as the engine writes it in an overdue explanation (the engine's own formatter, so no drift)."""
+    return zh_instant(at)
 
 
 def restamp(body: dict[str, Any], evaluated: datetime, at: datetime) -> dict[str, Any]:
