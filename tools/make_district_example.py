@@ -323,10 +323,25 @@ def mechanism(w: Writer) -> None:
     w.add("membership_changed", "membership:audit-2024-1", date(2024, 8, 7), "audit", unit="audit")
 
 
+def suggestions(w: Writer) -> None:
+    """三（十五）: 检察建议 to departments, received and answered in writing (procuratorial-suggestion-rules:19)."""
+    for n, unit in enumerate(("housing", "urban_management", "market_regulation", "health"), 1):
+        case = f"suggestion:HJ-JJ-2024-{n:03d}"
+        sid = f"HJ-JJ-2024-{n:03d}"
+        profile = AGENCIES.get(unit, (0, "average"))[1]
+        issued = w.add("procuratorial_suggestion_issued", case, w.workday(date(2024, 3, 1), date(2024, 9, 30)),
+                       "procuratorate", suggestion_id=sid, to=unit)
+        got = w.add("procuratorial_suggestion_received", case, issued + timedelta(days=3), unit, suggestion_id=sid,
+                    unit=unit)
+        reply = w.act(profile, got, (20, 55), (65, 80), unit="d")
+        if reply is not None and reply.date() <= date(2024, 12, 31):
+            w.add("suggestion_reply_sent", case, reply, unit, suggestion_id=sid, unit=unit)
+
+
 def build() -> str:
     """The whole file's text (events in time order, ids fixed by generation order)."""
     w = Writer()
-    for part in (mechanism, transfers, supervision, minors, aid_and_clues, other_areas):
+    for part in (mechanism, transfers, supervision, minors, aid_and_clues, other_areas, suggestions):
         part(w)
     w.events.sort(key=lambda e: (e["occurred_at"][:10], e["id"]))
     return "".join(json.dumps(e, ensure_ascii=False, sort_keys=False) + "\n" for e in w.events)

@@ -51,7 +51,7 @@ def test_workbook_layout_types_and_chinese_titles(tmp_path: Path) -> None:
     assert all(d is None or isinstance(d, datetime) for d in dues)  # openpyxl reads dates back as datetimes
     assert any(isinstance(d, datetime) for d in dues)
     rate = wb["汇总"]["M4"]
-    assert rate.number_format == "0.0%" and isinstance(rate.value, float)
+    assert rate.number_format == "0.0%" and isinstance(rate.value, (int, float))  # 100 % reads back as 1
     assert wb["汇总"]["A3"].value == "单位代码" and wb["汇总"]["M3"].value == "按期履行率"
 
 
@@ -61,6 +61,9 @@ def test_hostile_case_ids_never_become_markup(tmp_path: Path) -> None:
     events.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in [
         {"id": "h1", "type": "crime_suspected", "case_id": evil, "occurred_at": "2024-03-04", "actor": "transport",
          "data": {"agency": "transport"}},
+        # a written report, then no decision and a penalty: 以罚代刑 on recorded facts (a violated item, listed)
+        {"id": "h3", "type": "transfer_report_submitted", "case_id": evil, "occurred_at": "2024-03-05",
+         "actor": "transport", "data": {"agency": "transport"}},
         {"id": "h2", "type": "admin_penalty_imposed", "case_id": evil, "occurred_at": "2024-03-20",
          "actor": "transport", "data": {"agency": "transport"}},
     ]) + "\n", encoding="utf-8")
