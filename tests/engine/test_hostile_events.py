@@ -67,7 +67,9 @@ def test_bad_lines_cost_only_themselves(engine: Engine, h: S.History, bads: list
     good = lines_of(h.events)
     mixed: list[tuple[bytes, S.Bad | None]] = [(g, None) for g in good]
     for bad in bads:
-        mixed.insert(data.draw(st.integers(0, len(mixed))), (bad.raw, bad))
+        # a byte-order mark opening the input is stripped (issue 15); anywhere else it is a malformed line
+        lo = 1 if bad.kind == "byte order mark" and mixed else 0
+        mixed.insert(data.draw(st.integers(lo, len(mixed))), (bad.raw, bad))
     result = engine.evaluate(read_jsonl([raw for raw, _ in mixed]), AS_OF)
     expected = engine.evaluate(h.events, AS_OF)
     assert result.obligations == expected.obligations

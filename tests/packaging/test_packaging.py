@@ -43,7 +43,7 @@ def test_the_wheel_installs_in_a_clean_virtualenv_and_runs_check(tmp_path: Path)
                          capture_output=True, text=True, timeout=300, check=False,
                          env={"PATH": os.environ.get("PATH", ""), "COLUMNS": "100", "HOME": str(tmp_path)})
     assert run.returncode == 0, run.stderr[-3000:]
-    assert run.stdout.startswith("截至 2025-03-31 24:00：117 项义务")
+    assert run.stdout.startswith("截至 2025-03-31 24:00：133 项义务")  # the example history after issue 10
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert version.returncode == 0 and version.stdout.startswith("fuxian-rules ")
     where = subprocess.run([str(python), "-c", "import fuxian_rules; print(fuxian_rules.__file__)"], cwd=outside,
