@@ -28,7 +28,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 class DevTools:
     """A small DevTools client that also keeps the console errors and exceptions the page reports."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra_flags: str) -> None:
         def high(fd: int) -> int:
             new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
             os.close(fd)
@@ -42,7 +42,7 @@ class DevTools:
             os.dup2(res_w, 4)
 
         self.proc = subprocess.Popen([str(BROWSER), *FLAGS, f"--user-data-dir={self.profile.name}",
-                                      "--remote-debugging-pipe"], preexec_fn=child, close_fds=False,
+                                      "--remote-debugging-pipe", *extra_flags], preexec_fn=child, close_fds=False,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(cmd_r)
         os.close(res_w)

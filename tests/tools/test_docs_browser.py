@@ -9,13 +9,9 @@ can come from a CDN. A screenshot of the rule page is left in ``site/`` for revi
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
-import json
 import os
 import re
-import select
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,12 +23,11 @@ from typing import Any
 
 import pytest
 
+from browser_support import BROWSER, FLAGS, DevTools
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "site"
 RULE = "transfer.no-penalty-instead"
-BROWSER = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 pytestmark = pytest.mark.skipif(
     BROWSER is None or importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None,
@@ -67,70 +62,22 @@ def _chromium(*args: str) -> str:
     return run.stdout
 
 
-class _DevTools:
-    """A minimal Chrome DevTools Protocol client over ``--remote-debugging-pipe`` (fd 3 in, fd 4 out)."""
+class _DevTools(DevTools):
+    """The shared DevTools client (tests/browser_support.py), with a tall window and a plain ``open``."""
 
     def __init__(self) -> None:
-        def high(fd: int) -> int:  # out of the way of 3 and 4, which the child gets
-            new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
-            os.close(fd)
-            return new
+        super().__init__("--window-size=1280,2000")
 
-        (cmd_r, self.cmd), (self.res, res_w) = map(high, os.pipe()), map(high, os.pipe())
-        self.profile = tempfile.TemporaryDirectory()
-
-        def child() -> None:
-            os.dup2(cmd_r, 3)
-            os.dup2(res_w, 4)
-
-        self.proc = subprocess.Popen([str(BROWSER), *FLAGS, f"--user-data-dir={self.profile.name}",
-                                      "--remote-debugging-pipe", "--window-size=1280,2000"], preexec_fn=child,
-                                     close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(cmd_r)
-        os.close(res_w)
-        self.buf, self.next_id, self.session = b"", 0, None
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-
-    def call(self, method: str, **params: Any) -> Any:
-        self.next_id += 1
-        msg = {"id": self.next_id, "method": method, "params": params, **({"sessionId": self.session} if self.session else {})}
-        os.write(self.cmd, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + 30
-        while True:
-            while b"\0" not in self.buf:
-                ready, _, _ = select.select([self.res], [], [], max(0.0, deadline - time.monotonic()))
-                assert ready, f"no answer to {method}"
-                chunk = os.read(self.res, 1 << 20)
-                assert chunk, "chromium closed the pipe"
-                self.buf += chunk
-            raw, self.buf = self.buf.split(b"\0", 1)
-            reply = json.loads(raw)
-            if reply.get("id") == self.next_id:
-                assert "error" not in reply, reply["error"]
-                return reply["result"]
-
-    def open(self, url: str, until: str) -> Any:
+    def open(self, url: str, until: str) -> Any:  # type: ignore[override]
         """Navigate, then poll the JavaScript expression ``until`` until it is truthy (or 20 s pass)."""
         self.call("Page.navigate", url=url)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            value = self.call("Runtime.evaluate", expression=until, returnByValue=True)["result"].get("value")
+            value = self.eval(until)
             if value:
                 return value
             time.sleep(0.1)
         return None
-
-    def close(self) -> None:
-        os.write(self.cmd, json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0")
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-        os.close(self.cmd)
-        os.close(self.res)
-        self.profile.cleanup()
 
 
 @pytest.fixture(scope="module")
