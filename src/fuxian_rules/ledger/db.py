@@ -61,7 +61,8 @@ def connect(url: str, *, migrate: bool = True) -> SqlEngine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True,
+                               connect_args={"prepare_threshold": None})
     if migrate:
         upgrade(engine)
     return engine

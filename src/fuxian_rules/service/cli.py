@@ -7,6 +7,7 @@ only when one of these commands runs, so ``fuxian-rules check`` works without th
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -41,7 +42,13 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"fuxian-rules serve: http://{s.host}:{s.port}/ (dashboard), /docs (API)  "
               f"(ledger {s.db_url.split('@')[-1]})\n")
     out.flush()
-    uvicorn.run(create_app(s, ledger), host=s.host, port=s.port, log_level=args.log_level, access_log=args.access_log)
+    app = create_app(s, ledger)
+    # The catalogue, the compiled rules and the application are built once and live as long as the
+    # process: move them out of the collector's reach, or every full collection walks them all again
+    # (about 90 ms with the bundled catalogue: the PostgreSQL p99 of POST /v1/events was that pause).
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=s.host, port=s.port, log_level=args.log_level, access_log=args.access_log)
     return 0
 
 
