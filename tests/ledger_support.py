@@ -132,8 +132,10 @@ def cli() -> str:
 class Server:
     """``fuxian-rules serve`` as a real process on a free loopback port."""
 
-    def __init__(self, db_url: str, workdir: Path, backend: str = "reference", **env: str) -> None:
+    def __init__(self, db_url: str, workdir: Path, backend: str = "reference", extra_args: list[str] | None = None,
+                 **env: str) -> None:
         self.db_url, self.workdir, self.env, self.backend = db_url, workdir, env, backend
+        self.extra_args = list(extra_args or [])
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -148,7 +150,8 @@ class Server:
         env = {**os.environ, **self.env}
         with (self.workdir / f"server-{self.port}.log").open("wb") as log:  # the child keeps its own copy
             self.proc = subprocess.Popen([cli(), "serve", "--db", self.db_url, "--port", str(self.port),
-                                          "--log-level", "warning", "--backend", self.backend],
+                                          "--log-level", "warning", "--backend", self.backend,
+                                          *self.extra_args],
                                          stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env)
         import httpx
 

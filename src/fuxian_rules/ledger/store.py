@@ -172,8 +172,12 @@ class Ledger:
     def _meta_hash(self, conn: Connection) -> str | None:
         return conn.execute(select(meta.c.value).where(meta.c.key == "engine_hash")).scalar()
 
-    def refresh(self, at: datetime, case_ids: Sequence[str] | None = None) -> int:
-        """Re-evaluate the cases whose cached result does not hold at ``at``; return how many."""
+    def refresh(self, at: datetime, case_ids: Sequence[str] | None = None, *, stale_only: bool = False) -> int:
+        """Re-evaluate the cases whose cached result does not hold at ``at``; return how many.
+
+        With ``stale_only``, only cases whose events or engine changed since their evaluation: the
+        start-up warm-up, which must not move results other readers keep for another ``as_of``.
+        """
         at_us = to_us(at)
         with self.read() as conn:
             current = self._meta_hash(conn) == self.hash
@@ -184,10 +188,11 @@ class Ledger:
                     ins = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
                     conn.execute(ins(meta).values(key="engine_hash", value=self.hash).on_conflict_do_update(
                         index_elements=["key"], set_={"value": self.hash}))
-        needs = or_(case_results.c.stale, case_results.c.valid_until_us < at_us, case_results.c.valid_from_us > at_us)
+        needs = case_results.c.stale if stale_only else or_(
+            case_results.c.stale, case_results.c.valid_until_us < at_us, case_results.c.valid_from_us > at_us)
         with self.read() as conn:
             if case_ids is None:
-                if not self._quick_miss(conn, at_us):
+                if not stale_only and not self._quick_miss(conn, at_us):
                     return 0
                 todo = list(conn.execute(select(case_results.c.case_id).where(needs)
                                          .order_by(case_results.c.case_id)).scalars())

@@ -10,6 +10,7 @@ import argparse
 import gc
 import json
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -32,6 +33,23 @@ def _dump(value: Any, out: TextIO) -> None:
     out.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
+def _warm_up(ledger: Any) -> None:
+    """Evaluate the stale cases in the background at start-up, so the first read does not pay for them.
+
+    After a catalogue, policy or calendar change every case is stale, and with 100,000 cases the first
+    ``GET /v1/obligations`` would re-evaluate them all (about two minutes on two cores). Reads go on
+    meanwhile: each re-evaluates only what is still stale for its own ``as_of``, and a case is evaluated
+    once whoever gets to it first (its row is locked and its staleness checked again). Cases that are
+    current but were evaluated for another ``as_of`` are left as they are.
+    """
+    from datetime import datetime
+
+    try:
+        ledger.refresh(datetime.now().astimezone(), stale_only=True)
+    except Exception as exc:  # a failed warm-up only leaves the work to the first read
+        sys.stderr.write(f"fuxian-rules serve: warm-up stopped ({type(exc).__name__}); reads will evaluate instead\n")
+
+
 def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     import uvicorn
 
@@ -48,6 +66,8 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     # (about 90 ms with the bundled catalogue: the PostgreSQL p99 of POST /v1/events was that pause).
     gc.collect()
     gc.freeze()
+    if args.warm_up:
+        threading.Thread(target=_warm_up, args=(ledger,), name="ledger-warm-up", daemon=True).start()
     uvicorn.run(app, host=s.host, port=s.port, log_level=args.log_level, access_log=args.access_log)
     return 0
 
@@ -135,6 +155,8 @@ def register(subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()) -
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--no-access-log", dest="access_log", action="store_false")
+    p.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                   help="do not re-evaluate stale cases in the background at start-up (the first read will)")
     p.set_defaults(func=_guard(_cmd_serve))
 
     p = subparsers.add_parser("ledger", help="export, import, replay or count the ledger")
