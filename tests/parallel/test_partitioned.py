@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from fuxian_rules import Engine, Obligation, Result
 from fuxian_rules.cli import main
 from fuxian_rules.parallel import PartitionedEvaluator
+from fuxian_rules.parallel.cli import SMALL_INPUT
 from strategies import as_of_for, examples, histories, joint_meetings, malformed_lines, task_cases
 
 ENGINE_ARGS: dict[str, Any] = {"backend": "auto"}
@@ -82,7 +83,7 @@ def test_partitioned_equals_one_process(one: Engine, pool: PartitionedEvaluator,
 def _parses(line: bytes) -> bool:
     try:
         return isinstance(json.loads(line), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # a malformed line, or one nested too deeply (rejected as too_deep)
         return False
 
 
@@ -167,3 +168,56 @@ def test_bad_catalogue_is_a_clean_error(mixed_file: str, tmp_path: Path, capsys:
     code = main(["check", mixed_file, "--as-of", "2025-03-31", "--workers", "2", "--rules", str(tmp_path)])
     assert code == 2
     assert "vocabulary.yaml" in capsys.readouterr().err
+
+
+# ---- one process, grouped externally (flat memory): the same bytes as holding every case -------------------
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Over 1 MiB: the district example ten times under other ids, with the bad events, shuffled."""
+    district = (EXAMPLES / "district-2024.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = [x for x in (EXAMPLES / "bad-events.jsonl").read_text(encoding="utf-8").splitlines()]
+    for copy in range(12):
+        for text in district:
+            if not text.strip():
+                continue
+            ev = json.loads(text)
+            ev["id"], ev["case_id"] = f"x{copy}-{ev['id']}", f"x{copy}-{ev['case_id']}"
+            lines.append(json.dumps(ev, ensure_ascii=False))
+    lines.append(lines[-1])  # an identical resend: a duplicate
+    random.Random(9).shuffle(lines)
+    path = tmp_path_factory.mktemp("big") / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > SMALL_INPUT
+    return str(path)
+
+
+def test_one_process_batch_groups_externally_with_the_same_bytes(big_file: str) -> None:
+    """``check --workers 1`` on a big file takes the spill-file path; it prints what holding every case prints."""
+    from fuxian_rules.cli.check import run_check
+
+    with Engine(backend="reference") as engine:
+        held = io.StringIO()
+        held_code = run_check(engine, big_file, "2024-12-31", "json", False, held)
+    calls: list[bool] = []
+    real = PartitionedEvaluator.__init__
+
+    def spy(self: PartitionedEvaluator, *args: Any, **kwargs: Any) -> None:
+        calls.append(bool(kwargs.get("in_process")))
+        real(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(PartitionedEvaluator, "__init__", spy)
+        code, out = _run("check", big_file, "--as-of", "2024-12-31", "--format", "json", "--backend", "reference",
+                         "--workers", "1")
+    assert calls == [True], "a one-process batch over 1 MiB is grouped through spill files"
+    assert (code, out) == (held_code, held.getvalue())
+    assert code == 1 and len(json.loads(out)["obligations"]) > 1000
+
+
+def test_in_process_evaluator_equals_one_process(one: Engine) -> None:
+    lines = (EXAMPLES / "history.jsonl").read_bytes().splitlines()
+    with PartitionedEvaluator(ENGINE_ARGS, in_process=True, buckets=4, chunk=7) as inline:
+        assert inline.workers == 1
+        events = [json.loads(x) for x in lines if x.strip()]
+        assert inline.evaluate(events, "2025-03-31") == one.evaluate(events, "2025-03-31")

@@ -25,6 +25,10 @@ Memory: the parent keeps the digests of ids (as one process does), the rejection
 flight; a worker holds one bucket's events at a time, so more buckets keep workers flat (the CLI picks
 their number from the input's size). Worker processes are started with the ``spawn`` method and each
 builds its engine once, which costs seconds: small inputs are faster in one process.
+
+With ``in_process=True`` the same three steps run in the calling process, one task after another: a
+batch then sorts and groups externally (the spill files) in one process, so its memory stays flat in the
+number of cases as a stream's does, where holding every case until the end would grow with the input.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -87,15 +91,21 @@ class PartitionedEvaluator:
         workers: Number of worker processes (default: the number of cores).
         buckets: Number of case buckets (default: 8 per worker); more buckets, less memory per task.
         chunk: Events per validation task.
+        in_process: Run every task in this process, in turn (``workers`` is then 1): external grouping
+            in flat memory, without starting processes.
     """
 
     def __init__(self, engine_args: dict[str, Any], workers: int | None = None, *, buckets: int | None = None,
-                 chunk: int = 2000) -> None:
-        self.workers = workers or default_workers()
+                 chunk: int = 2000, in_process: bool = False) -> None:
+        self.workers = 1 if in_process else (workers or default_workers())
         self.buckets = buckets or 8 * self.workers
         self.chunk = chunk
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
-                                         initializer=_worker.init_worker, initargs=(dict(engine_args),))
+        self._pool: Executor
+        if in_process:
+            self._pool = _InlineExecutor(dict(engine_args))
+        else:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
+                                             initializer=_worker.init_worker, initargs=(dict(engine_args),))
 
     def __enter__(self) -> PartitionedEvaluator:
         return self
@@ -193,6 +203,24 @@ class PartitionedEvaluator:
             collect(spill, fut)
         rejected.sort(key=lambda r: (r.line is None, r.line or 0, r.id or "", r.message))
         return rejected, parts, dropped
+
+
+class _InlineExecutor(Executor):
+    """The tasks of a partitioned run, each run to completion as it is submitted, in this process."""
+
+    def __init__(self, engine_args: dict[str, Any]) -> None:
+        _worker.init_worker(engine_args)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # handed to the caller through the future, as a pool does
+            fut.set_exception(exc)
+        return fut
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        _worker.close_worker()
 
 
 def _chunks(events: Iterable[Any], size: int) -> Iterator[tuple[int | None, list[Any]]]:

@@ -26,8 +26,8 @@ from typing import Any
 
 from fuxian_rules import Engine, Event, FuxianRulesError, Obligation, Rejection, event_digest, read_jsonl
 
-__all__ = ["bucket_of", "evaluate_bucket", "evaluate_cases", "init_worker", "iter_records", "render", "validate_chunk",
-           "worker_info"]
+__all__ = ["bucket_of", "close_worker", "evaluate_bucket", "evaluate_cases", "init_worker", "iter_records", "render",
+           "validate_chunk", "worker_info"]
 
 #: One engine per worker process, built by :func:`init_worker` (the pool's initializer), or the error
 #: that building it raised: re-raised by every task, so the caller sees a LoadError, not a broken pool.
@@ -48,6 +48,13 @@ def init_worker(engine_args: dict[str, Any]) -> None:
         _ENGINE.append(Engine(**engine_args))
     except FuxianRulesError as exc:
         _FAILED.append(exc)
+
+
+def close_worker() -> None:
+    """Free this process's engine (the in-process executor's shutdown; a worker process just exits)."""
+    while _ENGINE:
+        _ENGINE.pop().close()
+    _FAILED.clear()
 
 
 def _engine() -> Engine:

@@ -27,6 +27,9 @@ __all__ = ["SMALL_INPUT", "add_workers_option", "maybe_check_partitioned"]
 
 #: Below this input size (bytes, about 4,000 events) the default is one process.
 SMALL_INPUT = 1 << 20
+#: From this input size a one-process JSON batch groups cases through spill files (flat memory) instead
+#: of holding every accepted line until the end.
+EXTERNAL_GROUPING = SMALL_INPUT
 #: Input bytes per case bucket of a batch: a worker holds one bucket's events at a time.
 BUCKET_BYTES = 4 << 20
 #: At most this many buckets (the merge keeps one file open per bucket).
@@ -72,16 +75,24 @@ def maybe_check_partitioned(args: argparse.Namespace, out: TextIO,
                             print_result: Callable[[Result, str, TextIO], None]) -> int | None:
     """Run ``check`` on several processes, or return None to let the one-process path run it."""
     workers = _workers(args)
-    if workers == 1:
-        return None
-    if args.stream:
+    if args.stream and workers > 1:
         return _check_stream(args, workers, out)
-    size = os.path.getsize(args.events)
+    if args.stream or args.events == "-":
+        return None
+    try:
+        size = os.path.getsize(args.events)
+    except OSError:
+        return None  # the one-process path reports the missing file as usual
+    # One process: a batch at least EXTERNAL_GROUPING bytes big is grouped through spill files, in flat memory.
+    in_process = workers == 1
+    if in_process and (size < EXTERNAL_GROUPING or args.format != "json"):
+        return None
     # Workers hold one bucket at a time, the parent one (file, offset) per chunk and bucket, and the merge
     # opens one file per bucket: buckets grow with the input up to a file-handle budget, chunks beyond it.
     buckets = min(MAX_BUCKETS, max(8 * workers, size // BUCKET_BYTES))
     chunk = min(50_000, max(2_000, size // 250 // 1_000))
-    with PartitionedEvaluator(_engine_args(args), workers, buckets=buckets, chunk=chunk) as evaluator:
+    with PartitionedEvaluator(_engine_args(args), workers, buckets=buckets, chunk=chunk,
+                              in_process=in_process) as evaluator:
         if args.format == "json":
             with evaluator.evaluate_file(args.events, args.as_of, style="indent") as run:
                 write_json(run, out)
