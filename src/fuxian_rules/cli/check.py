@@ -25,7 +25,7 @@ from typing import Any, BinaryIO, TextIO
 from pydantic_core import PydanticSerializationError
 
 from fuxian_rules.cli.views import print_check
-from fuxian_rules.engine.engine import Engine, _known_at, parse_as_of
+from fuxian_rules.engine.engine import Engine, parse_as_of
 from fuxian_rules.engine.limits import CaseTooLargeError, RejectionLog
 from fuxian_rules.model.events import Event, Rejection, read_jsonl
 from fuxian_rules.model.lines import BLANK, iter_lines, parse_line
@@ -124,7 +124,7 @@ def _cases(engine: Engine, fh: Any, as_of: str, log: RejectionLog, notes: set[st
         if isinstance(outcome, Rejection):
             log.add(outcome)
             continue
-        if outcome is None or raw is None or not _known_at(outcome, at):
+        if outcome is None or raw is None or not outcome.known_at(at):
             continue
         lines = held.setdefault(outcome.case_id, [])
         if lines is not None:

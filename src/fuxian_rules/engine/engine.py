@@ -91,11 +91,6 @@ def parse_as_of(value: str | date | datetime) -> datetime:
                        hint="e.g. 2024-12-31") from None
 
 
-def _known_at(ev: Event, at: datetime) -> bool:
-    """Whether an event had happened by ``at``; a bare-date event only once its day has begun."""
-    return ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only)
-
-
 @dataclass(frozen=True)
 class CaseResult:
     """One case's evaluation: its obligations, and a note when the backend fell back (for the receipt)."""
@@ -284,7 +279,7 @@ class Engine:
             outcome = ingestion.offer(raw, line)
             if isinstance(outcome, Rejection):
                 log.add(outcome)
-            elif outcome is not None and _known_at(outcome, at):
+            elif outcome is not None and outcome.known_at(at):
                 by_case[outcome.case_id].append(outcome)
         log.kept.sort(key=_rejection_order)
         obligations: list[Obligation] = []
@@ -433,7 +428,7 @@ class Engine:
         if len(events) > self.max_case_events:
             raise CaseTooLargeError(case_id, self.max_case_events)
         with gc_paused(len(events)):
-            known = sorted((e for e in events if _known_at(e, at)), key=lambda e: (e.occurred_at, e.id))
+            known = sorted((e for e in events if e.known_at(at)), key=lambda e: (e.occurred_at, e.id))
             activations, note = self.match_case(known)
             notes: list[str] = [note] if note else []
             instances = self._evaluator.evaluate(case_id, known, activations, at, notes, YEARLY_HORIZON_YEARS)
@@ -448,7 +443,7 @@ class Engine:
             good = [e for e in good if e.case_id == case_id]
             if len(good) > self.max_case_events:
                 raise CaseTooLargeError(case_id, self.max_case_events)
-        case_events = [e for e in good if e.case_id == case_id and _known_at(e, at)]
+        case_events = [e for e in good if e.case_id == case_id and e.known_at(at)]
         activations, _ = self.match_case(case_events)
         obligations = self._explainer.obligations(self._evaluator.evaluate(case_id, case_events, activations, at), at)
         why: list[str] = []

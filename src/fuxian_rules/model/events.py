@@ -107,6 +107,14 @@ class Event(BaseModel):
         """The calendar day (CST) the event happened on."""
         return self.occurred_at.astimezone(CST).date()
 
+    def known_at(self, at: datetime) -> bool:
+        """Whether the event had happened by ``at``; a bare-date event only once its day has begun.
+
+        Every consumer (batch, stream, workers, the ledger, Spark) evaluates a case only with what was
+        known at ``as_of``: this is the one test they share.
+        """
+        return self.occurred_at < at or (self.occurred_at == at and not self.date_only)
+
     def canonical(self) -> str:
         """A canonical JSON form, used to tell a duplicate delivery from a conflicting one."""
         return self.model_dump_json()

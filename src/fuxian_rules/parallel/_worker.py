@@ -139,12 +139,6 @@ def render(o: Obligation, style: str) -> str:
     return json.dumps({"obligation": o.model_dump(mode="json")}, ensure_ascii=False) + "\n"
 
 
-def _known_at(ev: Event, at: datetime) -> bool:
-    # Engine.evaluate's grouping rule: a case is evaluated only if it has an event knowable by ``at``
-    # (a bare-date event only once its day has begun); evaluate_case applies the same filter inside.
-    return ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only)
-
-
 def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped: frozenset[int], at: datetime,
                     scheduled: Sequence[str], style: str, out: str) -> tuple[int, list[str], int]:
     """Evaluate every case of one bucket once, writing ``(case_id, [text, …])`` records in case-id order.
@@ -169,7 +163,7 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
             # Validated again from its JSON form: typed data fields (dates …) come back as the reader makes them.
             events = [(seq, _revalidated(engine, data)) for seq, data in json.loads(fh.read(length))]
         for seq, ev in events:
-            if seq not in dropped and _known_at(ev, at):
+            if seq not in dropped and ev.known_at(at):
                 by_case[ev.case_id].append(ev)
     notes: set[str] = set()
     count = 0

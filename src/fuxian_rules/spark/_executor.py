@@ -204,7 +204,7 @@ def _evaluate_one(engine: Engine, at: datetime, case_id: str, texts: list[str | 
         ev = engine.reader.validate(json.loads(text))
         if isinstance(ev, Rejection):  # pragma: no cover - validated in stage 1 by the same reader
             raise RuntimeError("an event no longer validates on this executor")
-        if ev.occurred_at < at or (ev.occurred_at == at and not ev.date_only):  # Engine.evaluate's grouping
+        if ev.known_at(at):  # Engine.evaluate's grouping
             events.append(ev)
     if not events and None not in texts:
         return
