@@ -8,6 +8,7 @@ other sites.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -140,3 +141,42 @@ def test_unit_and_case_pages(dashboard: Any, result: Any) -> None:
         assert persons and not any(p in r.text for p in persons)  # no personal data on the page
         r = office.get("/dashboard/units/finance?as_of=yesterday")
         assert r.status_code == 422 and "as_of" in r.text
+
+
+def test_pages_carry_a_content_security_policy_naming_the_one_inline_script(dashboard: Any) -> None:
+    """Only this server's scripts and the chart set-up script (by its sha256) may run; no framing."""
+    from fuxian_rules.reports.html import _chart_init
+
+    expected = "'sha256-" + base64.b64encode(hashlib.sha256(_chart_init().encode("utf-8")).digest()).decode() + "'"
+    with login(dashboard.server.url, dashboard.tokens["justice"]) as client:
+        for path in ("/dashboard/login", "/dashboard/", "/dashboard/units/finance"):
+            r = client.get(path, follow_redirects=True)
+            assert r.status_code == 200, path
+            csp = {d.split(" ")[0]: d.split(" ")[1:] for d in r.headers["content-security-policy"].split("; ")}
+            assert csp["script-src"] == ["'self'", expected]
+            assert csp["frame-ancestors"] == ["'none'"] and csp["default-src"] == ["'none'"]
+            assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in csp["script-src"]
+        page = client.get("/dashboard/").text
+        assert page.count("<script>") == 1 and _chart_init() in page  # the hashed script is the one inline
+
+
+def test_repeated_failed_logins_from_one_address_must_wait(tmp_path: Path) -> None:
+    """After ten failed logins within five minutes an address gets 429 (with Retry-After), even with a good token."""
+    from fuxian_rules.ledger import Ledger, create_token
+    from ledger_support import Server
+
+    url = f"sqlite:///{tmp_path / 'guard.sqlite3'}"
+    with Engine(backend="reference") as engine:
+        ledger = Ledger(url, engine)
+        good = create_token(ledger, "justice", "office")[1]
+        ledger.close()
+    server = Server(url, tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            codes = [client.post("/dashboard/login", data={"token": f"fxr_guess{k}"}).status_code for k in range(10)]
+            assert codes == [401] * 10
+            r = client.post("/dashboard/login", data={"token": good})
+            assert r.status_code == 429 and int(r.headers["retry-after"]) > 0 and "分钟后再试" in r.text
+            assert "set-cookie" not in r.headers
+    finally:
+        server.stop()

@@ -17,6 +17,7 @@ escaped by Jinja2's autoescaping, and the chart data travel as JSON in a ``<scri
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -36,8 +37,8 @@ from .labels import STATUS_ZH, area_label, basis_label, unit_name
 from .model import Report, Row
 from .summary import COLUMNS, RATE_TITLE, as_of_text, bulletin, cn_date, definitions, due_text, rate_text, status_text
 
-__all__ = ["ECHARTS_SHA256", "ECHARTS_VERSION", "echarts_js", "render_case_page", "render_overview",
-           "render_report", "render_unit_page"]
+__all__ = ["ECHARTS_SHA256", "ECHARTS_VERSION", "chart_init_csp_hash", "echarts_js", "render_case_page",
+           "render_overview", "render_report", "render_unit_page"]
 
 ECHARTS_VERSION = "6.1.0"
 ECHARTS_SHA256 = "b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0"
@@ -60,6 +61,16 @@ def echarts_js() -> str:
 def _chart_init() -> str:
     """The chart set-up script (templates/charts.js), inlined after the data block."""
     return resources.files("fuxian_rules.reports").joinpath("templates/charts.js").read_text(encoding="utf-8")
+
+
+def chart_init_csp_hash() -> str:
+    """The chart set-up script's hash as a Content-Security-Policy source (``'sha256-…'``).
+
+    A page served with a CSP that names this hash runs that one inline script and no other: a script
+    injected into the page (were escaping ever to fail) would not run.
+    """
+    digest = hashlib.sha256(_chart_init().encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
 @cache

@@ -15,6 +15,9 @@ No ``from __future__ import annotations``: FastAPI reads the route signatures at
 """
 
 import html
+import threading
+import time
+from collections import deque
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -29,7 +32,13 @@ from fuxian_rules import FuxianRulesError, Obligation, parse_as_of
 from fuxian_rules.ledger import Ledger, Principal, TokenError, verify_token
 from fuxian_rules.reports import build_report, digest
 from fuxian_rules.reports.compute import CST, check_period
-from fuxian_rules.reports.html import echarts_js, render_case_page, render_overview, render_unit_page
+from fuxian_rules.reports.html import (
+    chart_init_csp_hash,
+    echarts_js,
+    render_case_page,
+    render_overview,
+    render_unit_page,
+)
 from fuxian_rules.reports.labels import unit_name
 from fuxian_rules.reports.ledger_source import ledger_result
 from fuxian_rules.settings import Settings
@@ -41,8 +50,16 @@ BASE = "/dashboard"
 ECHARTS_URL = f"{BASE}/vendor/echarts.min.js"
 _MAX_FORM = 4096
 _SESSION_SECONDS = 12 * 3600
+#: Scripts only from this server (ECharts) plus the one inline chart set-up script, by its hash; no
+#: plug-ins, no framing, forms post only here. Styles are inline in each page (one self-contained file).
+_CSP = ("default-src 'none'; script-src 'self' " + chart_init_csp_hash() + "; style-src 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-            "Referrer-Policy": "same-origin"}
+            "Referrer-Policy": "same-origin", "Content-Security-Policy": _CSP}
+#: Failed logins allowed per client address in a window before it must wait (tokens carry 256 random
+#: bits, so guessing is hopeless anyway: this keeps a script from burning CPU on token hashing).
+_LOGIN_FAILURES = 10
+_LOGIN_WINDOW = 300.0
 _OFFICE = ("office", "admin")
 
 
@@ -131,6 +148,38 @@ def _when(request: Request) -> tuple[datetime, date, date, str]:
     return at, period_from, period_to, ("?" + urlencode(kept)) if kept else ""
 
 
+class _LoginGuard:
+    """Failed logins per client address in a sliding window; bounded memory (addresses are untrusted)."""
+
+    def __init__(self, limit: int = _LOGIN_FAILURES, window: float = _LOGIN_WINDOW, max_clients: int = 10_000) -> None:
+        self.limit, self.window, self.max_clients = limit, window, max_clients
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        seen = self._failures.get(client) or deque()
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        return seen
+
+    def wait(self, client: str) -> int:
+        """Seconds this client must wait before it may try again (0: it may try now)."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._recent(client, now)
+            return int(seen[0] + self.window - now) + 1 if len(seen) >= self.limit else 0
+
+    def failed(self, client: str) -> None:
+        """Count one failed login of this client."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._recent(client, now)
+            seen.append(now)
+            if client not in self._failures and len(self._failures) >= self.max_clients:
+                self._failures.pop(next(iter(self._failures)))  # forget the oldest address tracked
+            self._failures[client] = seen
+
+
 def mount_dashboard(app: FastAPI, settings: Settings, ledger: Ledger) -> None:
     """Add the dashboard's routes, its ECharts asset and (when ``docs_dir`` exists) the docs site to ``app``."""
     led = ledger
@@ -195,8 +244,15 @@ def mount_dashboard(app: FastAPI, settings: Settings, ledger: Ledger) -> None:
             return RedirectResponse(_home(who), status_code=303, headers=_HEADERS)
         return _login_page(next_path=_safe_next(request.query_params.get("next", "")))
 
+    guard = _LoginGuard()
+
     @app.post(f"{BASE}/login", include_in_schema=False)
     async def login(request: Request) -> Response:
+        client = request.client.host if request.client is not None else ""
+        if wait := guard.wait(client):
+            page = _login_page(f"登录失败次数过多，请 {wait // 60 + 1} 分钟后再试。", status=429)
+            page.headers["Retry-After"] = str(wait)
+            return page
         raw = await request.body()
         if len(raw) > _MAX_FORM:
             return _login_page("提交的内容过长。", status=413)
@@ -208,6 +264,7 @@ def mount_dashboard(app: FastAPI, settings: Settings, ledger: Ledger) -> None:
         except TokenError:
             who = None
         if who is None:
+            guard.failed(client)
             return _login_page("令牌无效、已过期或已被撤销，请核对后重新输入。", next_path, status=401)
         response = RedirectResponse(next_path or _home(who), status_code=303, headers=_HEADERS)
         response.set_cookie(COOKIE, secret, max_age=_SESSION_SECONDS, path="/", httponly=True, samesite="strict",
