@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,14 @@ def test_partitioned_equals_one_process(one: Engine, pool: PartitionedEvaluator,
     # The object API (dicts in input order, no line numbers) agrees too.
     objects = [json.loads(x) for x in lines if x.strip() and x.startswith(b"{") and _parses(x)]
     assert pool.evaluate(objects, as_of) == one.evaluate(objects, as_of)
+
+
+def _case_of(line: bytes) -> str:
+    """The case id of a line that is an event object, else "" (bad lines sort first)."""
+    if not _parses(line):
+        return ""
+    case_id = json.loads(line).get("case_id")
+    return case_id if isinstance(case_id, str) else ""
 
 
 def _parses(line: bytes) -> bool:
@@ -221,3 +230,19 @@ def test_in_process_evaluator_equals_one_process(one: Engine) -> None:
         assert inline.workers == 1
         events = [json.loads(x) for x in lines if x.strip()]
         assert inline.evaluate(events, "2025-03-31") == one.evaluate(events, "2025-03-31")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_standard_input_with_workers_is_read_by_one_process(mixed_file: str, stream: bool,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-`` cannot be read twice or measured: with ``--workers 2`` it is checked as one process checks it."""
+    common = ["check", "--as-of", "2025-03-31", "--format", "json", "--backend", "reference"]
+    common += ["--stream"] if stream else []
+    data = Path(mixed_file).read_bytes()
+    if stream:  # streaming needs input grouped by case
+        data = b"\n".join(sorted(data.splitlines(), key=_case_of)) + b"\n"
+    runs = []
+    for workers in ("1", "2"):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+        runs.append(_run(common[0], "-", *common[1:], "--workers", workers))
+    assert runs[0] == runs[1] and runs[0][1]

@@ -75,9 +75,11 @@ def maybe_check_partitioned(args: argparse.Namespace, out: TextIO,
                             print_result: Callable[[Result, str, TextIO], None]) -> int | None:
     """Run ``check`` on several processes, or return None to let the one-process path run it."""
     workers = _workers(args)
+    if args.events == "-":
+        return None  # standard input is read once, in input order, by the one-process path
     if args.stream and workers > 1:
         return _check_stream(args, workers, out)
-    if args.stream or args.events == "-":
+    if args.stream:
         return None
     try:
         size = os.path.getsize(args.events)
