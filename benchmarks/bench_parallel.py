@@ -10,8 +10,9 @@ of the sum of its whole process tree's RSS — workers, a JVM and its Python wor
 * ``fuxian-rules check --format json`` end to end (read → validate → evaluate → JSON written to a file)
   with ``--workers 1`` and ``--workers 2``, batch and ``--stream``; the outputs of 1 and 2 workers are
   compared byte for byte;
-* at N only: ``fuxian_rules.spark.evaluate`` in Spark ``local[2]`` on the same file (read by Spark,
-  obligations written as JSON), session start-up reported apart, and per-core throughput;
+* ``fuxian_rules.spark.evaluate`` in Spark ``local[2]`` on the same file at N and 4N (read by Spark,
+  obligations written as JSON), session start-up reported apart; from the two sizes, the marginal
+  per-core rate (the job's fixed cost taken out), which is what sizes a cluster;
 * p50/p99 of one 20-event case (``bench.latency``);
 * where the time goes in one core (cProfile of ``Engine.evaluate`` on a sample, by module), and three
   measured levers for the hot path (a pydantic-core ``validate_json`` over a tagged union of event types,
@@ -263,6 +264,7 @@ def main() -> None:
         print("start-up (one event): " + ", ".join(
             f"{'stream' if k.startswith('True') else 'batch'} --workers {k[-1]} {v:.1f} s" for k, v in startup.items()),
             flush=True)
+        spark_runs: dict[int, tuple[int, float]] = {}
         for scale in (1, 4):
             cases = args.cases * scale
             grouped = Path(tmp) / f"h{scale}.jsonl"
@@ -296,18 +298,23 @@ def main() -> None:
                 print(f"  {label:<30} {rate:>10,.0f} events/s   peak RSS {peak:>8,.0f} MiB{extra}", flush=True)
             print(f"  outputs identical, 1 vs 2 workers: batch {digests['False-1'] == digests['False-2']}, "
                   f"stream {digests['True-1'] == digests['True-2']}; obligations {n_obl:,}", flush=True)
-            if scale == 1 and not args.no_spark:
+            if not args.no_spark:
                 wall, peak, out = measured([*me, "spark", shuffled, os.path.join(tmp, "spark-out")],
                                            stdout=subprocess.PIPE)
                 sp = json.loads(out)
+                spark_runs[scale] = (n, sp["seconds"])
                 rate = n / sp["seconds"]
                 w2 = rows["check batch    --workers 2"][0]
                 print(f"  spark local[2]: {rate:,.0f} events/s (job only; session start-up {sp['startup']:.1f} s), "
-                      f"{rate / 2:,.0f} events/s per executor core, {w2 / rate:.2f}× the time of --workers 2; "
-                      f"peak RSS {peak:,.0f} MiB (JVM + Python workers); obligations {sp['obligations']:,}, "
-                      f"rejected {sp['rejected']}", flush=True)
-                print(f"  → 100 million events at that per-core rate: {1e8 / (rate / 2) / 3600:,.1f} core-hours",
-                      flush=True)
+                      f"{w2 / rate:.2f}× the time of --workers 2; peak RSS {peak:,.0f} MiB (JVM + Python workers); "
+                      f"obligations {sp['obligations']:,}, rejected {sp['rejected']}", flush=True)
+        if len(spark_runs) == 2:
+            (n1, s1), (n4, s4) = spark_runs[1], spark_runs[4]
+            marginal = (n4 - n1) / max(s4 - s1, 1e-9)
+            print(f"\nspark, marginal rate between the two sizes (the job's fixed cost, {s1 - n1 / marginal:.1f} s, "
+                  f"taken out): {marginal:,.0f} events/s on 2 cores, {marginal / 2:,.0f} per executor core "
+                  f"→ 100 million events: {1e8 / (marginal / 2) / 3600:,.1f} core-hours plus one fixed cost per job",
+                  flush=True)
         print("\none 20-event case:", flush=True)
         for backend in ("durable_rules", "reference"):
             _, _, out = measured([*me, "latency", backend], stdout=subprocess.PIPE)
