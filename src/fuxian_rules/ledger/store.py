@@ -200,7 +200,10 @@ class Ledger:
                 todo = list(conn.execute(select(case_results.c.case_id)
                                          .where(case_results.c.case_id.in_(case_ids), needs)).scalars())
         for i in range(0, len(todo), _CHUNK):
-            self._evaluate_chunk(todo[i:i + _CHUNK], at, needs)
+            # Under the read lock, chunk by chunk: a background refresh (the start-up warm-up) never lands
+            # between a read's own refresh and its query, so one answer is always of one instant.
+            with self._lock:
+                self._evaluate_chunk(todo[i:i + _CHUNK], at, needs)
         return len(todo)
 
     def _quick_miss(self, conn: Connection, at_us: int) -> bool:
