@@ -22,14 +22,12 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, TextIO
 
-from pydantic_core import PydanticSerializationError
-
 from fuxian_rules.cli.views import print_check
 from fuxian_rules.engine.engine import Engine, parse_as_of
 from fuxian_rules.engine.limits import CaseTooLargeError, RejectionLog
 from fuxian_rules.model.events import Event, Rejection, read_jsonl
 from fuxian_rules.model.lines import BLANK, iter_lines, parse_line
-from fuxian_rules.model.results import Obligation, Result
+from fuxian_rules.model.results import Obligation, Result, obligation_item
 
 __all__ = ["dumps", "events_input", "run_check"]
 
@@ -52,20 +50,6 @@ def pretty(obj: Any, level: int) -> str:
     except UnicodeEncodeError:
         text = json.dumps(obj, ensure_ascii=True, indent=2)
     return text.replace("\n", "\n" + "  " * level)
-
-
-def _item(ob: Obligation) -> str:
-    """An item of ``"obligations"``, as :func:`pretty` writes it at level 2, by pydantic's Rust writer.
-
-    The same bytes as ``json.dumps(..., ensure_ascii=False, indent=2)`` (tests/parallel checks the
-    writer) at a quarter of the cost: json.dumps falls back to its pure-Python encoder when indenting.
-    Text that cannot be UTF-8 (a lone surrogate; ingestion refuses them in every field that reaches an
-    obligation) takes :func:`pretty`'s escaped form instead.
-    """
-    try:
-        return ob.model_dump_json(indent=2).replace("\n", "\n    ")
-    except PydanticSerializationError:
-        return pretty(ob.model_dump(mode="json"), 2)
 
 
 def events_input(path: str) -> contextlib.AbstractContextManager[BinaryIO]:
@@ -92,11 +76,11 @@ def run_check(engine: Engine, path: str, as_of: str, fmt: str, stream: bool, out
         if fmt == "json":
             # The same bytes as json.dumps(result, indent=2), written one obligation at a time.
             out.write('{\n  "as_of": ' + dumps(at.isoformat()) + ',\n  "obligations": [')
-            sep = "\n    "
+            sep = "\n"
             for ob in cases:
-                out.write(sep + _item(ob))
-                sep = ",\n    "
-            out.write(("\n  ]" if sep != "\n    " else "]") + ',\n  "rejected": [')
+                out.write(sep + obligation_item(ob))
+                sep = ",\n"
+            out.write(("\n  ]" if sep != "\n" else "]") + ',\n  "rejected": [')
             out.write(",".join("\n    " + pretty(r.model_dump(mode="json"), 2) for r in log.kept))
             out.write("\n  ]" if log.kept else "]")
             receipt = engine.receipt("; ".join(sorted(notes)) or None)

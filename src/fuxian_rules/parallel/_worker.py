@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from fuxian_rules import Engine, Event, FuxianRulesError, Obligation, Rejection, event_digest, read_jsonl
+from fuxian_rules.model.results import obligation_item
 
 __all__ = ["bucket_of", "close_worker", "evaluate_bucket", "evaluate_cases", "init_worker", "iter_records", "render",
            "validate_chunk", "worker_info"]
@@ -133,9 +134,7 @@ def render(o: Obligation, style: str) -> str:
     if style == "model":
         return o.model_dump_json()
     if style == "indent":
-        # pydantic's Rust writer prints the same bytes as json.dumps(..., ensure_ascii=False, indent=2)
-        # (tests/parallel checks it) at less than half the cost (benchmarks/bench_parallel.py, "levers").
-        return "    " + o.model_dump_json(indent=2).replace("\n", "\n    ")
+        return obligation_item(o)
     return json.dumps({"obligation": o.model_dump(mode="json")}, ensure_ascii=False) + "\n"
 
 
