@@ -513,3 +513,39 @@ def test_the_spec_command_prints_markdown_and_json_and_says_when_tests_are_absen
     assert main([], out=full) == 0  # the repository's own specification
     assert "`test_a_reply_to_a_penalty_opinion_is_due_two_months_after_receipt`" in full.getvalue()
     assert "（cpl-interp:202）" in full.getvalue()
+
+
+# ---- the two YAML parsers ------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(__import__("yaml"), "CSafeLoader"), reason="PyYAML built without libyaml")
+def test_libyaml_and_the_pure_python_parser_read_every_bundled_file_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader takes libyaml's parser where it exists (start-up of every worker); values and lines must
+    be exactly what the pure-Python parser gives, or an error would point at another line."""
+    import yaml
+
+    from fuxian_rules import safe_yaml
+
+    files = sorted(S.RULES_DIR.rglob("*.yaml"))
+    assert len(files) > 15
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        read: dict[object, object] = {}
+        for loader in (yaml.SafeLoader, yaml.CSafeLoader):
+            monkeypatch.setattr(safe_yaml, "_LOADER", loader)
+            try:
+                located = safe_yaml.read_yaml(text, path.name)
+                read[loader] = (located.data, located.lines)
+            except LoadError as exc:  # the catalogue's own examples of refused files
+                read[loader] = (exc.code, exc.line)
+        assert read[yaml.SafeLoader] == read[yaml.CSafeLoader], path.name
+
+
+@pytest.mark.parametrize("text", ["- " * 200_000 + "x\n", "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 1200))])
+def test_block_nesting_beyond_any_parser_bound_is_too_deep(text: str) -> None:
+    """libyaml stops block nesting at its own bound (1000) with a syntax error: it is reported as too deep."""
+    from fuxian_rules import safe_yaml
+
+    started = time.perf_counter()
+    with pytest.raises(LoadError) as info:
+        safe_yaml.read_yaml(text, "deep.yaml")
+    assert info.value.code == safe_yaml.TOO_DEEP and time.perf_counter() - started < 5
