@@ -42,7 +42,7 @@ def matcher(m):
         Pattern(p["t"], tuple(Cond(k, tuple(v)) for k, v in p["conds"]), tuple(Join(k, a) for k, a in p["joins"]))
         for p in m["patterns"]))
 
-backend = DurableBackend()  # one backend for the child's whole life: hundreds of loads and cases
+backend = DurableBackend(plain_filters=False)  # one backend for the child's whole life: hundreds of loads and cases
 for line in sys.stdin:
     shape = json.loads(line)
     try:

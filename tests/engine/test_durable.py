@@ -1,4 +1,8 @@
-"""The durable_rules backend: identical to the reference backend, and each defence proven to hold."""
+"""The durable_rules backend: identical to the reference backend, and each defence proven to hold.
+
+Most tests send every matcher to the C core (``plain_filters=False``), since the core is what they test;
+the differential test also runs the default, where one-pattern matchers are plain filters.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 @pytest.fixture
 def backend() -> Iterator[DurableBackend]:
-    b = DurableBackend()
+    b = DurableBackend(plain_filters=False)
     yield b
     b.close()
 
@@ -43,7 +47,7 @@ def both(
 ) -> tuple[set[Activation], set[Activation]]:
     """Run the same case through both backends."""
     ids = [m.id for m in matchers] if ids is None else ids
-    d, r = DurableBackend(), ReferenceBackend()
+    d, r = DurableBackend(plain_filters=False), ReferenceBackend()
     try:
         d.load(matchers)
         r.load(matchers)
@@ -116,6 +120,30 @@ def test_hand_built_expectations(backend: DurableBackend) -> None:
     assert Activation("r2#trigger", ("e6", "e8", "e7")) not in got  # actor join
     # only the matchers asked for
     assert {a.matcher_id for a in backend.match(HAND_FACTS, ["r1#close0"])} == {"r1#close0"}
+
+
+def test_by_default_only_joining_matchers_reach_the_rete_network() -> None:
+    """One-pattern matchers are plain filters; the C core gets the ones that join facts, same activations."""
+    mixed = DurableBackend()
+    try:
+        mixed.load([TRIGGER, CLOSE, THREE])
+        rules = [rule for ruleset in mixed._definitions().values() for rule in ruleset
+                 if rule != durable_net.SENTINEL_RULE]
+        assert len(rules) == 2  # CLOSE and THREE; TRIGGER is a filter
+        ids = ["r1#trigger", "r1#close0", "r2#trigger"]
+        got, want = mixed.match(HAND_FACTS, ids), both([TRIGGER, CLOSE, THREE], HAND_FACTS, ids)[1]
+        assert got == want and Activation("r1#trigger", ("e1",)) in got
+    finally:
+        mixed.close()
+
+
+def test_a_filter_index_takes_one_pattern_only() -> None:
+    from fuxian_rules.engine.backends.filters import FilterIndex
+
+    with pytest.raises(ValueError, match="patterns"):
+        FilterIndex([CLOSE])
+    index = FilterIndex([TRIGGER])
+    assert index.match(HAND_FACTS, frozenset()) == set()  # only the matchers asked for
 
 
 def test_joins_after_multi_valued_conditions_are_enforced(backend: DurableBackend) -> None:
@@ -264,7 +292,7 @@ def test_compiled_join_shape_runs_clean_over_many_fact_orders() -> None:
             Matcher("o", "a", (Pattern("a"), Pattern("b", (Cond("d_v", ("1", "2")),), (J,)))),
             Matcher("k", "b", (Pattern("b"), Pattern("a", joins=(Join("d_y", "d_x"), Join("d_y", "d_v"))))),
         ]
-        d, r = DurableBackend(), ReferenceBackend()
+        d, r = DurableBackend(plain_filters=False), ReferenceBackend()
         d.load(ms); r.load(ms)
         base = [
             {"id": "a1", "t": "a", "case_id": "c", "_k": "1", "d_y": "P"},
@@ -315,7 +343,7 @@ def test_sessions_without_any_action_are_deleted_safely() -> None:
         from fuxian_rules.engine.backends.ir import Matcher, Pattern
         backends = []
         for r in range(20):
-            b = DurableBackend()
+            b = DurableBackend(plain_filters=False)
             backends.append(b)
             b.load([Matcher("m", "a", (Pattern("x"), Pattern("y")))])
             f = {"id": "f", "t": "x", "case_id": "c", "_k": "1"}
@@ -425,7 +453,7 @@ def test_concurrent_matches_equal_sequential_ones(backend: DurableBackend) -> No
 
 
 def _load_error(matchers: Sequence[Matcher]) -> str:
-    b = DurableBackend()
+    b = DurableBackend(plain_filters=False)
     try:
         with pytest.raises(BackendError) as info:
             b.load(matchers)
@@ -483,7 +511,7 @@ def test_colliding_field_names_are_refused() -> None:
     assert "same durable_rules name hash" in _load_error(
         [Matcher("m", "a", (Pattern("x", (Cond(a, ("1",)),)), Pattern("y", joins=(Join(b, "d_z"),))))]
     )
-    backend = DurableBackend()
+    backend = DurableBackend(plain_filters=False)
     try:
         backend.load([Matcher("m", "a", (Pattern("x", (Cond(a, ("1",)),)),))])
         with pytest.raises(BackendError, match="name hash"):
@@ -625,12 +653,18 @@ def facts(draw: st.DrawFn) -> list[Fact]:
 @settings(max_examples=200, deadline=None)
 @given(matchers(), st.lists(facts(), min_size=1, max_size=3))
 def test_differential_against_reference(ms: list[Matcher], cases: list[list[Fact]]) -> None:
-    d, r = DurableBackend(), ReferenceBackend()
+    """The C core alone, and plain filters beside it (the default), both give the reference's activations."""
+    core, mixed, r = DurableBackend(plain_filters=False), DurableBackend(), ReferenceBackend()
     try:
-        d.load(ms)
-        r.load(ms)
+        for b in (core, mixed, r):
+            b.load(ms)
         ids = [m.id for m in ms]
         for case in cases:  # several cases through one backend: nothing may carry over
-            assert d.match(case, ids) == r.match(case, ids)
+            expected = r.match(case, ids)
+            assert core.match(case, ids) == expected
+            assert mixed.match(case, ids) == expected
+            some = ids[: len(ids) // 2 + 1]  # a case asks for the matchers of its event types only
+            assert mixed.match(case, some) == r.match(case, some)
     finally:
-        d.close()
+        core.close()
+        mixed.close()

@@ -51,6 +51,7 @@ from fuxian_rules.engine.backends.durable_net import (
     type_groups,
     value_bytes,
 )
+from fuxian_rules.engine.backends.filters import FilterIndex
 from fuxian_rules.engine.backends.ir import Activation, Fact, Matcher, Pattern
 from fuxian_rules.errors import BackendError
 
@@ -99,7 +100,7 @@ def durable_available() -> tuple[bool, str]:
         return False, problem
     name = f"durable_rules {_VERIFIED_VERSION}"
     try:
-        probe = DurableBackend()
+        probe = DurableBackend(plain_filters=False)
         try:
             probe.load([Matcher("probe", "probe", (Pattern("x"),))])
             got = probe.match([{"id": "f", "t": "x", "case_id": "c"}], ["probe"])
@@ -156,14 +157,23 @@ class _Ruleset:
 
 
 class DurableBackend:
-    """Match compiled matchers against the facts of one case on durable_rules' C core."""
+    """Match compiled matchers against the facts of one case on durable_rules' C core.
+
+    Args:
+        plain_filters: Run matchers of one pattern as plain tests in Python
+            (:class:`~fuxian_rules.engine.backends.filters.FilterIndex`, the alpha tests a Rete network
+            would run, without the round trip through the C core) and only matchers that join several
+            facts on the Rete network. False sends every matcher to the C core (tests of the core).
+    """
 
     name = "durable_rules"
 
-    def __init__(self) -> None:
+    def __init__(self, *, plain_filters: bool = True) -> None:
         problem = _version_problem()
         if problem:
             raise BackendError(problem)
+        self._plain_filters = plain_filters
+        self._filters = FilterIndex(())
         self._lock = threading.Lock()
         self._prefix = f"fuxian_rules_{uuid.uuid4().hex}"  # ruleset names stay unique per process
         self._generation = 0
@@ -185,6 +195,7 @@ class DurableBackend:
         where: dict[str, _Ruleset | None] = {}
         by_group: dict[str, list[Matcher]] = {}
         kept: list[Matcher] = []
+        filters: list[Matcher] = []
         owner: dict[int, str] = {}
         for key in ("id", "sid", "$s", "t", "case_id", "_k", SENTINEL_KEY):
             owner.update(dict.fromkeys(key_hashes(key), key))
@@ -192,6 +203,9 @@ class DurableBackend:
             if m.id in where:
                 raise BackendError(f"matcher id {m.id!r} occurs twice", hint="matcher ids must be unique")
             where[m.id] = None
+            if self._plain_filters and len(m.patterns) == 1:
+                filters.append(m)
+                continue
             if all(c.values for p in m.patterns for c in p.conds):  # an empty value set never holds
                 kept.append(m)
             keys = {c.key for p in m.patterns for c in p.conds}
@@ -231,6 +245,7 @@ class DurableBackend:
                 raise BackendError(f"durable_rules refused a ruleset: {exc}") from exc
             _delete_rulesets(self._rulesets)
             self._rulesets = created
+            self._filters = FilterIndex(filters)
             self._where = where | {mid: rs for rs in created for mid in rs.matcher_ids}
             self._targets = {}
             self._key_owner = owner
@@ -259,13 +274,13 @@ class DurableBackend:
                 if len(self._targets) > 10_000:  # bounded: the sets follow from untrusted input
                     self._targets.clear()
                 self._targets[wanted] = targets
+            out = self._filters.match(facts, wanted)
             if not targets:
-                return set()
+                return out
             if self._broken:
                 raise BackendError(f"durable_rules backend unusable: {self._broken}")
             messages = self._encode(facts)
             distinct_ids = len({f.get("id") for f in facts}) == len(facts)
-            out: set[Activation] = set()
             for rs in targets:
                 payload = [text for t, text in messages if t in rs.types]
                 if not payload:
@@ -376,6 +391,7 @@ class DurableBackend:
         with self._lock:
             _delete_rulesets(self._rulesets)
             self._rulesets = []
+            self._filters = FilterIndex(())
             self._where = {}
             self._targets = {}
 
