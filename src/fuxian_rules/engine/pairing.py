@@ -95,6 +95,8 @@ class ClosingIndex:
         ``first_year_only`` (a yearly duty closed only in its trigger's own year): only the instance of
         the anchor's year can be closed, by an act dated in that year.
         """
+        if mid not in self._acts:  # most closing acts a rule names never happened in a given case
+            return None
         pairs = tuple(sorted(match.items()))
         wanted = tuple(_hashable(context.get(theirs)) for _, theirs in pairs)
         if any(v is None for v in wanted):
@@ -132,6 +134,8 @@ class PartnerIndex:
         them; the anchor itself never fills a slot. Only events of the anchor's own day can be passed
         over, so a lookup costs a binary search and a walk through that day.
         """
+        if mid not in self._acts:
+            return None
         pairs = tuple(sorted(match.items()))
         key = (mid, pairs)
         index = self._built.get(key)
