@@ -246,3 +246,21 @@ def test_standard_input_with_workers_is_read_by_one_process(mixed_file: str, str
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
         runs.append(_run(common[0], "-", *common[1:], "--workers", workers))
     assert runs[0] == runs[1] and runs[0][1]
+
+
+ODD_TEXT = st.one_of(st.characters(), st.sampled_from(["\ud800", "\udfff", "\n", "\r", "中", "\x00"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=12), st.lists(st.text(ODD_TEXT, max_size=40), max_size=4)), max_size=6))
+def test_result_records_give_back_every_text_unchanged(tmp_path_factory: pytest.TempPathFactory,
+                                                      cases: list[tuple[str, list[str]]]) -> None:
+    """Case records carry their texts raw (no second escaping); any string — newlines, Chinese, lone
+    surrogates — comes back exactly, case by case."""
+    from fuxian_rules.parallel import _worker
+
+    path = tmp_path_factory.mktemp("records") / "bucket.out"
+    with open(path, "wb") as fh:
+        for case_id, texts in cases:
+            fh.write(_worker._record(case_id, texts))
+    assert list(_worker.iter_records(str(path))) == cases

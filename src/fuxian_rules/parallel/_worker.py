@@ -113,12 +113,12 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
             continue
         bucket = bucket_of(ev.case_id, buckets)
         summaries.append((seq, line, ev.id, event_digest(ev), bucket))
-        grouped[bucket].append((seq, ev))
+        # A line of JSON is spilled as it was parsed; an object given in Python in its JSON form.
+        grouped[bucket].append((seq, raw if first_line is not None else _as_input(ev)))
     where: dict[int, tuple[int, int]] = {}
     with open(spill, "wb") as fh:
         for bucket, events in grouped.items():
-            blob = json.dumps([[seq, ev.model_dump(mode="json")] for seq, ev in events],
-                              ensure_ascii=True).encode("ascii")
+            blob = json.dumps(events, ensure_ascii=True).encode("ascii")
             where[bucket] = (fh.tell(), len(blob))
             fh.write(blob)
     return summaries, refusals, where
@@ -159,8 +159,8 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
     for path, offset, length in parts:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            # Validated again from its JSON form: typed data fields (dates …) come back as the reader makes them.
-            events = [(seq, _revalidated(engine, data)) for seq, data in json.loads(fh.read(length))]
+            # Validated again from its JSON input: typed data fields (dates …) come back as the reader makes them.
+            events = [(seq, _revalidated(engine, raw)) for seq, raw in json.loads(fh.read(length))]
         for seq, ev in events:
             if seq not in dropped and ev.known_at(at):
                 by_case[ev.case_id].append(ev)
@@ -173,14 +173,31 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
                 notes.add(case.note)
             if case.obligations:
                 count += len(case.obligations)
-                record = json.dumps([case_id, [render(o, style) for o in case.obligations]], ensure_ascii=True)
-                fh.write(record.encode("ascii") + b"\n")
+                fh.write(_record(case_id, [render(o, style) for o in case.obligations]))
     return bucket, sorted(notes), count
 
 
-def _revalidated(engine: Engine, data: dict[str, Any]) -> Event:
+def _record(case_id: str, texts: list[str]) -> bytes:
+    """One case's record: a JSON header line ``[case id, [byte length of each text, …]]``, then the texts.
+
+    The texts (JSON already, mostly Chinese) are written as they are: escaping them into another JSON
+    string and decoding them again cost more than evaluating the case. ``surrogatepass`` keeps any
+    string, however odd, byte for byte through the file.
+    """
+    blobs = [t.encode("utf-8", "surrogatepass") for t in texts]
+    header = json.dumps([case_id, [len(b) for b in blobs]], ensure_ascii=True)
+    return header.encode("ascii") + b"\n" + b"".join(blobs)
+
+
+def _as_input(ev: Event) -> dict[str, Any]:
+    """An accepted event as the JSON input it could have come from (a bare date stays a bare date)."""
+    data = ev.model_dump(mode="json")
     raw = {k: data[k] for k in ("id", "type", "case_id", "actor", "data") if data.get(k) is not None}
     raw["occurred_at"] = data["occurred_at"][:10] if data.get("date_only") else data["occurred_at"]
+    return raw
+
+
+def _revalidated(engine: Engine, raw: dict[str, Any]) -> Event:
     ev = engine.reader.validate(raw)
     assert isinstance(ev, Event), "an event this worker accepted is accepted again"
     return ev
@@ -189,8 +206,13 @@ def _revalidated(engine: Engine, data: dict[str, Any]) -> Event:
 def iter_records(path: str) -> Iterator[tuple[str, list[str]]]:
     """Read back the records :func:`evaluate_bucket` wrote, one case at a time (flat memory)."""
     with open(path, "rb") as fh:
-        for line in fh:
-            case_id, texts = json.loads(line)
+        for header in fh:
+            case_id, lengths = json.loads(header)
+            blob = memoryview(fh.read(sum(lengths)))
+            texts, at = [], 0
+            for n in lengths:
+                texts.append(str(blob[at:at + n], "utf-8", "surrogatepass"))
+                at += n
             yield case_id, texts
 
 
