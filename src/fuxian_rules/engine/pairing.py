@@ -87,17 +87,21 @@ class ClosingIndex:
             self._built[key] = found
         return found
 
-    def first(self, mid: str, match: Mapping[str, str], after_trigger: bool, *, anchor: Event | None,
+    def has(self, mid: str) -> bool:
+        """Whether matcher ``mid`` matched any event of the case (most closing acts a rule names never occur)."""
+        return mid in self._acts
+
+    def first(self, mid: str, pairs: tuple[tuple[str, str], ...], after_trigger: bool, *, anchor: Event | None,
               trigger_ids: Sequence[str], year: int | None, context: Mapping[str, Any],
               first_year_only: bool = False) -> Event | None:
         """The earliest event of matcher ``mid`` that can close a duty with this anchor, year and context.
 
+        ``pairs``: the pattern's ``match`` as sorted ``(act's field, duty's context field)`` pairs.
         ``first_year_only`` (a yearly duty closed only in its trigger's own year): only the instance of
         the anchor's year can be closed, by an act dated in that year.
         """
-        if mid not in self._acts:  # most closing acts a rule names never happened in a given case
+        if mid not in self._acts:
             return None
-        pairs = tuple(sorted(match.items()))
         wanted = tuple(_hashable(context.get(theirs)) for _, theirs in pairs)
         if any(v is None for v in wanted):
             return None

@@ -97,6 +97,16 @@ def valid_on(spec: RuleSpec, day: date) -> bool:
     return spec.valid_from <= day and (spec.valid_to is None or day <= spec.valid_to)
 
 
+#: A closing (or cancelling) act of a rule: its matcher, match fields as sorted pairs, after_trigger and
+#: first_year_only (see ClosingIndex.first).
+_Closer = tuple[str, tuple[tuple[str, str], ...], bool, bool]
+
+
+def _closers(matcher_ids: Sequence[str], patterns: Sequence[Any], late_only: bool = False) -> tuple[_Closer, ...]:
+    return tuple((mid, tuple(sorted(p.match.items())), p.after_trigger, bool(getattr(p, "first_year_only", False)))
+                 for mid, p in zip(matcher_ids, patterns, strict=True) if p.late_too or not late_only)
+
+
 class CaseEvaluator:
     """Turn one case's activations into decided instances."""
 
@@ -116,6 +126,9 @@ class CaseEvaluator:
             if sched is not None and sched.case_id is not None:
                 self._scheduled_for[sched.case_id].append(i)
         self._deadlines = Deadlines(compiled, calendar)
+        # Per rule (by position): its closing, cancelling and late-cancelling acts, ready for the index.
+        self._closers = [(_closers(cr.closes, cr.spec.closed_by), _closers(cr.cancels, cr.spec.cancelled_by),
+                          _closers(cr.cancels, cr.spec.cancelled_by, late_only=True)) for cr in compiled.rules]
 
     # ---- instances ------------------------------------------------------------------------------
     def _event_instances(self, cr: CompiledRule, case_id: str, acts: dict[str, list[tuple[str, ...]]],
@@ -218,14 +231,15 @@ class CaseEvaluator:
         return None
 
     # ---- closing and status ---------------------------------------------------------------------
-    def _first(self, inst: Instance, matcher_ids: Sequence[str], patterns: Sequence[Any],
-               index: ClosingIndex) -> Event | None:
+    @staticmethod
+    def _first(inst: Instance, closers: Sequence[_Closer], index: ClosingIndex) -> Event | None:
         """The earliest event that closes (or cancels) the instance, through the case's index (linear)."""
         best: Event | None = None
-        for mid, pat in zip(matcher_ids, patterns, strict=True):
-            ev = index.first(mid, pat.match, pat.after_trigger, anchor=inst.anchor, trigger_ids=inst.trigger_ids,
-                             year=inst.year, context=inst.context,
-                             first_year_only=bool(getattr(pat, "first_year_only", False)))
+        for mid, pairs, after_trigger, first_year_only in closers:
+            if not index.has(mid):
+                continue
+            ev = index.first(mid, pairs, after_trigger, anchor=inst.anchor, trigger_ids=inst.trigger_ids,
+                             year=inst.year, context=inst.context, first_year_only=first_year_only)
             if ev is not None and (best is None or (ev.occurred_at, ev.id) < (best.occurred_at, best.id)):
                 best = ev
         return best
@@ -326,14 +340,14 @@ class CaseEvaluator:
                 insts = self._scheduled_instances(cr, case_id, at, acts, by_id, horizon, notes)
             else:
                 insts = self._escalated_instances(cr, escalations.get(spec.id, []))
+            closes, cancels, cancels_late = self._closers[index]
             for inst in insts:
                 inst.holder = self._holder(inst)
                 inst.deadline = self._deadline(inst, done, follows)
-                inst.closed_by = self._first(inst, cr.closes, spec.closed_by, closing)
-                inst.cancelled_by = self._first(inst, cr.cancels, spec.cancelled_by, closing)
-                if any(p.late_too for p in spec.cancelled_by):
-                    late = [(m, p) for m, p in zip(cr.cancels, spec.cancelled_by, strict=True) if p.late_too]
-                    inst.cancel_late = self._first(inst, [m for m, _ in late], [p for _, p in late], closing)
+                inst.closed_by = self._first(inst, closes, closing)
+                inst.cancelled_by = self._first(inst, cancels, closing)
+                if cancels_late:
+                    inst.cancel_late = self._first(inst, cancels_late, closing)
                 self._decide(inst, at)
                 if inst.breach is not None and inst.breach < at:
                     for target in spec.escalates_to:

@@ -36,7 +36,18 @@ class FilterIndex:
             pattern = m.patterns[0]
             by_type.setdefault(pattern.event_type, []).append((m.id, tuple((c.key, c.values) for c in pattern.conds)))
         self._by_type = {t: tuple(fs) for t, fs in by_type.items()}
+        self._pruned: dict[frozenset[str], dict[str, tuple[_Filter, ...]]] = {}
         self.matcher_ids = frozenset(m.id for m in matchers)
+
+    def _for(self, wanted: frozenset[str]) -> dict[str, tuple[_Filter, ...]]:
+        """The filters among ``wanted``, by event type (remembered: cases of one flow ask for the same set)."""
+        found = self._pruned.get(wanted)
+        if found is None:
+            found = {t: kept for t, fs in self._by_type.items() if (kept := tuple(f for f in fs if f[0] in wanted))}
+            if len(self._pruned) > 10_000:  # bounded: the sets follow from untrusted input
+                self._pruned.clear()
+            self._pruned[wanted] = found
+        return found
 
     def match(self, facts: Iterable[Fact], wanted: frozenset[str]) -> set[Activation]:
         """Return an activation ``(matcher id, (fact id,))`` for each wanted filter and each fact it passes.
@@ -45,13 +56,18 @@ class FilterIndex:
         strings, so a missing key, read as None, never passes).
         """
         out: set[Activation] = set()
-        by_type = self._by_type
+        by_type = self._for(wanted)
+        if not by_type:
+            return out
         for fact in facts:
             filters = by_type.get(fact.get("t", ""))
-            if not filters:
+            if filters is None:
                 continue
             get = fact.get
             for mid, tests in filters:
-                if mid in wanted and all(get(key) in values for key, values in tests):
+                for key, values in tests:
+                    if get(key) not in values:
+                        break
+                else:
                     out.add(Activation(mid, (fact["id"],)))
         return out
