@@ -127,3 +127,26 @@ def test_the_installed_command_is_this_cli() -> None:
 
     (script,) = entry_points(group="console_scripts", name="fuxian-rules")
     assert script.load() is main
+
+
+FREEZE_PROBE = """
+import gc, io, sys
+from fuxian_rules.cli.commands import main
+if sys.argv[1] == "program":
+    sys.argv = ["fuxian-rules", "check", sys.argv[2], "--as-of", "2025-03-31", "--format", "json"]
+    main(out=io.StringIO())                 # argv=None: run as the fuxian-rules program
+else:
+    main(["check", sys.argv[2], "--as-of", "2025-03-31", "--format", "json"], out=io.StringIO())
+print(gc.get_freeze_count())
+"""
+
+
+@pytest.mark.parametrize("how", ["program", "python"])
+def test_only_the_program_freezes_its_heap(how: str) -> None:
+    """The `fuxian-rules` program moves the catalogue out of the collector's reach after building it (full
+    collections stop walking it); main([...]) called from Python leaves the caller's process alone."""
+    proc = subprocess.run([sys.executable, "-c", FREEZE_PROBE, how, HISTORY], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    frozen = int(proc.stdout.strip().splitlines()[-1])
+    assert (frozen > 10_000) if how == "program" else (frozen == 0)

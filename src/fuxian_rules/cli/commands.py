@@ -27,6 +27,7 @@ from fuxian_rules.cli.coverage import add_coverage_command
 from fuxian_rules.cli.table import console_for, print_text
 from fuxian_rules.cli.views import print_check, print_explain, print_rules
 from fuxian_rules.engine.engine import Engine
+from fuxian_rules.engine.limits import freeze_long_lived
 from fuxian_rules.errors import FuxianRulesError, RunError
 from fuxian_rules.model.citation import Citation
 from fuxian_rules.model.events import read_jsonl
@@ -39,7 +40,10 @@ from fuxian_rules.settings import settings_from_args
 __all__ = ["main"]
 
 def _engine(args: argparse.Namespace) -> Engine:
-    return Engine(**settings_from_args(args).engine_kwargs())
+    engine = Engine(**settings_from_args(args).engine_kwargs())
+    if getattr(args, "own_process", False):
+        freeze_long_lived()
+    return engine
 
 
 def _basis_label(engine: Engine) -> Callable[[str], str]:
@@ -175,6 +179,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Run as the `fuxian-rules` program (not called from Python with arguments): the process is ours.
+    args.own_process = argv is None
     func: Any = args.func
     try:
         return int(func(args, out))

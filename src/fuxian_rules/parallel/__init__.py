@@ -105,7 +105,7 @@ class PartitionedEvaluator:
             self._pool = _InlineExecutor(dict(engine_args))
         else:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
-                                             initializer=_worker.init_worker, initargs=(dict(engine_args),))
+                                             initializer=_worker.init_worker, initargs=(dict(engine_args), True))
 
     def __enter__(self) -> PartitionedEvaluator:
         return self

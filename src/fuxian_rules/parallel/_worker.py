@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from fuxian_rules import Engine, Event, FuxianRulesError, Obligation, Rejection, event_digest, read_jsonl
+from fuxian_rules.engine.limits import freeze_long_lived
 from fuxian_rules.model.results import obligation_item
 
 __all__ = ["bucket_of", "close_worker", "evaluate_bucket", "evaluate_cases", "init_worker", "iter_records", "render",
@@ -41,14 +42,20 @@ def bucket_of(case_id: str, buckets: int) -> int:
     return zlib.crc32(case_id.encode("utf-8")) % buckets
 
 
-def init_worker(engine_args: dict[str, Any]) -> None:
-    """Build this process's engine once; every later task of the process uses it."""
+def init_worker(engine_args: dict[str, Any], own_process: bool = False) -> None:
+    """Build this process's engine once; every later task of the process uses it.
+
+    ``own_process``: this is a worker process, whose heap is ours: what was built is frozen out of the
+    cyclic collector's reach (:func:`~fuxian_rules.engine.limits.freeze_long_lived`).
+    """
     _ENGINE.clear()
     _FAILED.clear()
     try:
         _ENGINE.append(Engine(**engine_args))
     except FuxianRulesError as exc:
         _FAILED.append(exc)
+    if own_process:
+        freeze_long_lived()
 
 
 def close_worker() -> None:

@@ -18,7 +18,7 @@ from multiprocessing import get_context
 from typing import Any, TextIO
 
 from fuxian_rules import Engine, Event, Obligation, Rejection, Result, parse_as_of, read_jsonl
-from fuxian_rules.engine.limits import MAX_REJECTIONS
+from fuxian_rules.engine.limits import MAX_REJECTIONS, freeze_long_lived
 from fuxian_rules.settings import settings_from_args
 
 from . import PartitionedEvaluator, _worker, default_workers, write_json
@@ -95,6 +95,8 @@ def maybe_check_partitioned(args: argparse.Namespace, out: TextIO,
     chunk = min(50_000, max(2_000, size // 250 // 1_000))
     with PartitionedEvaluator(_engine_args(args), workers, buckets=buckets, chunk=chunk,
                               in_process=in_process) as evaluator:
+        if in_process and getattr(args, "own_process", False):
+            freeze_long_lived()  # the engine was built in this process (see cli.commands.main)
         if args.format == "json":
             with evaluator.evaluate_file(args.events, args.as_of, style="indent") as run:
                 write_json(run, out)
@@ -179,7 +181,7 @@ def _check_stream(args: argparse.Namespace, workers: int, out: TextIO) -> int:
 
     try:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker.init_worker,
-                                 initargs=(_engine_args(args),)) as pool, open(args.events, "rb") as fh:
+                                 initargs=(_engine_args(args), True)) as pool, open(args.events, "rb") as fh:
             for slot in _stream_slots(engine, read_jsonl(fh), pool, at):
                 pending.append(slot)
                 while pending and (pending[0][0] == "rejected" or len(pending) > 2 * workers + 1):
