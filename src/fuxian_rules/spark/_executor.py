@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from fuxian_rules import Engine, Ingestion, Rejection, event_digest, read_jsonl
+from fuxian_rules.engine.limits import freeze_long_lived
 
 __all__ = ["Bundle", "apply_id_rule", "engine_for", "evaluate_cases", "validate_rows"]
 
@@ -86,6 +87,7 @@ def engine_for(bundle: Bundle) -> Engine:
     if engine.catalog.sha256 != bundle.catalog_sha256:
         raise RuntimeError("this executor's catalogue differs from the driver's: install the same fuxian-rules wheel")
     _ENGINES[key] = engine
+    freeze_long_lived()  # a Spark Python worker is a process of its own, kept for the job's tasks
     return engine
 
 
@@ -115,8 +117,10 @@ def validate_rows(bundle: Bundle, frames: Iterator[pd.DataFrame]) -> Iterator[pd
     for pdf in frames:
         out: dict[str, list[Any]] = {k: [] for k in ("seq", "line", "id", "case_id", "digest", "raw", "field",
                                                      "message", "code")}
-        for row in pdf.to_dict("records"):
-            row = {k: _value(v) for k, v in row.items()}
+        columns = list(pdf.columns)
+        # Column by column (tolist gives Python values), not to_dict("records"), which boxes every cell.
+        for values in zip(*(pdf[c].tolist() for c in columns), strict=True):
+            row = {k: _value(v) for k, v in zip(columns, values, strict=True)}
             raw = _raw_event(row)
             line = row.get("line")
             ev = raw if isinstance(raw, Rejection) else engine.reader.validate(raw, line)
@@ -210,8 +214,7 @@ def _evaluate_one(engine: Engine, at: datetime, case_id: str, texts: list[str | 
         return
     result = engine.evaluate_case(events, at, case_id=case_id)
     for position, o in enumerate(result.obligations):
-        data = o.model_dump(mode="json")
-        for k in OBLIGATION_COLUMNS:
-            rows[k].append(data[k])
+        for k in OBLIGATION_COLUMNS:  # plain strings, booleans and lists of strings: no dump needed
+            rows[k].append(getattr(o, k))
         rows["position"].append(position)
         rows["note"].append(result.note)
