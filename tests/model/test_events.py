@@ -93,3 +93,40 @@ def test_personal_values_not_echoed(engine: Engine) -> None:
     bad = ev("p", "background_check_done", "c", "2024-03-04", unit="education", person_id=secret, has_record="no")
     rejected = engine.evaluate([bad], as_of="2024-12-31").rejected
     assert rejected and secret not in rejected[0].message and "no" not in rejected[0].message.split()
+
+
+# ---- restore: the spill files' way back -------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import strategies as S  # noqa: E402
+
+AREA_EVENTS = st.one_of(
+    S.histories(max_cases=2).map(lambda h: list(h.events)),
+    *(strategy().map(lambda c: list(c.events)) for strategy in (S.task_cases, S.harm_cases, S.hire_cases,
+                                                                 S.aid_cases, S.clue_cases, S.criminal_cases,
+                                                                 S.public_interest_cases)),
+    S.joint_meetings(),
+)
+
+
+@settings(max_examples=S.examples(60), deadline=None)
+@given(AREA_EVENTS)
+def test_restore_gives_back_the_validated_event(engine: Engine, events: list[dict[str, object]]) -> None:
+    """An accepted event dumped to JSON and restored without validation is the same event: equal, the same
+    digest, dates as dates and the instant in the reader's one CST zone (partitioned runs rely on it)."""
+    good, rejected = engine.validate(events)
+    assert not rejected
+    for event in good:
+        back = engine.reader.restore(json.loads(json.dumps(event.model_dump(mode="json"))))
+        assert back == event and back.canonical() == event.canonical()
+        assert {k: type(v) for k, v in back.data.items()} == {k: type(v) for k, v in event.data.items()}
+        assert back.occurred_at.tzinfo is event.occurred_at.tzinfo
+
+
+def test_restore_covers_every_date_field_of_the_vocabulary(engine: Engine) -> None:
+    """Dates are the one kind of data field JSON does not keep: restore turns each of them back."""
+    dated = {t: [f for f, s in ts.fields.items() if s.kind == "date"] for t, ts in engine.catalog.types.items()}
+    assert any(dated.values())
+    assert engine.reader._date_fields == {t: tuple(fs) for t, fs in dated.items()}

@@ -120,8 +120,7 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
             continue
         bucket = bucket_of(ev.case_id, buckets)
         summaries.append((seq, line, ev.id, event_digest(ev), bucket))
-        # A line of JSON is spilled as it was parsed; an object given in Python in its JSON form.
-        grouped[bucket].append((seq, raw if first_line is not None else _as_input(ev)))
+        grouped[bucket].append((seq, ev.model_dump(mode="json")))
     where: dict[int, tuple[int, int]] = {}
     with open(spill, "wb") as fh:
         for bucket, events in grouped.items():
@@ -166,8 +165,9 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
     for path, offset, length in parts:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            # Validated again from its JSON input: typed data fields (dates …) come back as the reader makes them.
-            events = [(seq, _revalidated(engine, raw)) for seq, raw in json.loads(fh.read(length))]
+            # Written by validate_chunk from events this engine's reader accepted: restored, not validated again.
+            restore = engine.reader.restore
+            events = [(seq, restore(dumped)) for seq, dumped in json.loads(fh.read(length))]
         for seq, ev in events:
             if seq not in dropped and ev.known_at(at):
                 by_case[ev.case_id].append(ev)
@@ -194,20 +194,6 @@ def _record(case_id: str, texts: list[str]) -> bytes:
     blobs = [t.encode("utf-8", "surrogatepass") for t in texts]
     header = json.dumps([case_id, [len(b) for b in blobs]], ensure_ascii=True)
     return header.encode("ascii") + b"\n" + b"".join(blobs)
-
-
-def _as_input(ev: Event) -> dict[str, Any]:
-    """An accepted event as the JSON input it could have come from (a bare date stays a bare date)."""
-    data = ev.model_dump(mode="json")
-    raw = {k: data[k] for k in ("id", "type", "case_id", "actor", "data") if data.get(k) is not None}
-    raw["occurred_at"] = data["occurred_at"][:10] if data.get("date_only") else data["occurred_at"]
-    return raw
-
-
-def _revalidated(engine: Engine, raw: dict[str, Any]) -> Event:
-    ev = engine.reader.validate(raw)
-    assert isinstance(ev, Event), "an event this worker accepted is accepted again"
-    return ev
 
 
 def iter_records(path: str) -> Iterator[tuple[str, list[str]]]:
