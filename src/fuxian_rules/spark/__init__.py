@@ -49,7 +49,7 @@ OBLIGATIONS_SCHEMA = (
     "position long, note string")
 #: Columns of the rejections DataFrame (contract §2 ``rejected``, plus ``seq``: the row's input order).
 REJECTIONS_SCHEMA = "line long, seq long, id string, field string, message string, code string"
-_VALIDATED = ("seq long, line long, id string, case_id string, digest string, raw string, field string, "
+_VALIDATED = ("seq long, line long, id string, case_id string, digest string, event string, field string, "
               "message string, code string")
 
 
@@ -153,9 +153,9 @@ def evaluate(events_df: DataFrame, *, as_of: str | date | datetime, rules: str |
              .mapInPandas(apply_id_rule, _VALIDATED).persist(StorageLevel.MEMORY_AND_DISK))
     conflicts = ruled.where(F.col("message").isNotNull())
     rejections = bad.unionByName(conflicts).select("line", "seq", "id", "field", "message", "code")
-    accepted = ruled.where(F.col("message").isNull()).select("case_id", "raw")
+    accepted = ruled.where(F.col("message").isNull()).select("case_id", "event")
     rows: list[tuple[str, str | None]] = [(c, None) for c in scheduled]
-    placeholders = spark.createDataFrame(rows, "case_id string, raw string")
+    placeholders = spark.createDataFrame(rows, "case_id string, event string")
     obligations = (accepted.unionByName(placeholders).repartition("case_id").sortWithinPartitions("case_id")
                    .mapInPandas(stage3, OBLIGATIONS_SCHEMA))
     return obligations, rejections

@@ -115,7 +115,7 @@ def validate_rows(bundle: Bundle, frames: Iterator[pd.DataFrame]) -> Iterator[pd
     """Stage 1 (``mapInPandas``): validate each row; valid events get their digest, bad ones a rejection."""
     engine = engine_for(bundle)
     for pdf in frames:
-        out: dict[str, list[Any]] = {k: [] for k in ("seq", "line", "id", "case_id", "digest", "raw", "field",
+        out: dict[str, list[Any]] = {k: [] for k in ("seq", "line", "id", "case_id", "digest", "event", "field",
                                                      "message", "code")}
         columns = list(pdf.columns)
         # Column by column (tolist gives Python values), not to_dict("records"), which boxes every cell.
@@ -127,13 +127,14 @@ def validate_rows(bundle: Bundle, frames: Iterator[pd.DataFrame]) -> Iterator[pd
             out["seq"].append(row["seq"])
             out["line"].append(line)
             if isinstance(ev, Rejection):
-                for k, v in (("id", ev.id), ("case_id", None), ("digest", None), ("raw", None),
+                for k, v in (("id", ev.id), ("case_id", None), ("digest", None), ("event", None),
                              ("field", ev.field), ("message", ev.message), ("code", ev.code)):
                     out[k].append(v)
                 continue
             assert isinstance(raw, dict)
             for k, v in (("id", ev.id), ("case_id", ev.case_id), ("digest", event_digest(ev)),
-                         ("raw", json.dumps(raw, ensure_ascii=False)), ("field", None), ("message", None),
+                         ("event", json.dumps(ev.model_dump(mode="json"), ensure_ascii=False)), ("field", None),
+                         ("message", None),
                          ("code", None)):
                 out[k].append(v)
         yield pd.DataFrame(out)
@@ -173,9 +174,10 @@ OBLIGATION_COLUMNS = ("rule", "case_id", "holder", "holder_name", "modality", "s
 def evaluate_cases(bundle: Bundle, at: datetime, frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """Stage 3: evaluate each whole case once.
 
-    Input: one partition of accepted events (``case_id``, ``raw``), hash-partitioned by case id and sorted
-    by it, so that each case's rows are contiguous (possibly across Arrow batches: the case still open at
-    the end of a batch is carried to the next). A scheduled case arrives with a placeholder row (``raw``
+    Input: one partition of accepted events (``case_id``, ``event``: the JSON dump of the event stage 1
+    accepted, restored here without a second validation), hash-partitioned by case id and sorted by it,
+    so that each case's rows are contiguous (possibly across Arrow batches: the case still open at the
+    end of a batch is carried to the next). A scheduled case arrives with a placeholder row (``event``
     null), so the yearly duties are evaluated exactly once, with whatever events the case has.
     ``position`` is the obligation's index within its case: ``orderBy("case_id", "position")`` is
     :meth:`~fuxian_rules.Engine.evaluate`'s order.
@@ -185,7 +187,7 @@ def evaluate_cases(bundle: Bundle, at: datetime, frames: Iterator[pd.DataFrame])
     texts: list[str | None] = []
     for pdf in frames:
         rows: dict[str, list[Any]] = {k: [] for k in (*OBLIGATION_COLUMNS, "position", "note")}
-        for case_id, text in zip(pdf["case_id"], pdf["raw"], strict=True):
+        for case_id, text in zip(pdf["case_id"], pdf["event"], strict=True):
             if case_id != current:
                 if current is not None:
                     _evaluate_one(engine, at, current, texts, rows)
@@ -205,9 +207,7 @@ def _evaluate_one(engine: Engine, at: datetime, case_id: str, texts: list[str | 
     for text in texts:
         if text is None:
             continue
-        ev = engine.reader.validate(json.loads(text))
-        if isinstance(ev, Rejection):  # pragma: no cover - validated in stage 1 by the same reader
-            raise RuntimeError("an event no longer validates on this executor")
+        ev = engine.reader.restore(json.loads(text))  # validated in stage 1 by the same catalogue's reader
         if ev.known_at(at):  # Engine.evaluate's grouping
             events.append(ev)
     if not events and None not in texts:
