@@ -668,3 +668,16 @@ def test_differential_against_reference(ms: list[Matcher], cases: list[list[Fact
     finally:
         core.close()
         mixed.close()
+
+
+def test_the_bundled_catalogue_is_all_filters_as_the_deployment_page_says() -> None:
+    """docs/deployment.md tells operators that every bundled matcher tests one event (the C core has none of
+    them to run). If a rule file gains a joining matcher, this fails: update that page."""
+    from fuxian_rules import Engine
+
+    with Engine(backend="durable_rules") as engine:
+        widths = {len(m.patterns) for m in engine.compiled.matchers}
+        assert widths == {1}
+        assert engine._backend._definitions() == {}  # no ruleset: nothing for the Rete network
+    page = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text(encoding="utf-8")
+    assert "目前内置目录中的全部匹配器" in page
