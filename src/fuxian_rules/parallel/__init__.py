@@ -14,17 +14,19 @@ The flow, in three steps:
    class batch, streaming and the ledger use — and so learns which events are duplicates or
    conflicting versions (rejected, named by line). The parent never parses or validates an event
    itself: its share of the work is a dictionary look-up per event.
-2. **Evaluate, in parallel, bucket by bucket.** A worker reads one bucket's events back, drops the
-   refused ones, and evaluates each of its cases once with ``evaluate_case``; every scheduled case
+2. **Evaluate, in parallel, bucket by bucket.** A worker reads one bucket's events back (restored as
+   the reader accepted them, not validated twice: :meth:`~fuxian_rules.model.events.EventReader.restore`),
+   drops the refused ones, and evaluates each of its cases once with ``evaluate_case``; every scheduled case
    (the yearly duties) belongs to exactly one bucket by the same hash, so it is evaluated exactly once.
-   Obligations are written as the JSON text the caller will print, never pickled as objects.
+   Obligations are written as the JSON text the caller will print (each case a header line of byte
+   lengths, then the texts as they are), never pickled as objects.
 3. **Merge.** Each bucket's results are sorted by case id; the parent merges them (``heapq.merge``)
    into the order :meth:`~fuxian_rules.Engine.evaluate` produces.
 
 Memory: the parent keeps the digests of ids (as one process does), the rejections and the chunks in
 flight; a worker holds one bucket's events at a time, so more buckets keep workers flat (the CLI picks
 their number from the input's size). Worker processes are started with the ``spawn`` method and each
-builds its engine once, which costs seconds: small inputs are faster in one process.
+builds its engine once (about a second with the imports): small inputs are faster in one process.
 
 With ``in_process=True`` the same three steps run in the calling process, one task after another: a
 batch then sorts and groups externally (the spill files) in one process, so its memory stays flat in the
