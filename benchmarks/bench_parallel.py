@@ -213,6 +213,29 @@ def child_levers(path: str, limit: int) -> dict[str, float]:
     out["lever: tagged-union validate_json, same field types (µs/event; no instant/dup-key checks)"] = (
         (clock() - t0) / limit * 1e6)
 
+    # The same lever made complete, as a fast path of reader.validate would have to be: lines with an escape,
+    # NaN or Infinity left to the slow path; duplicate keys caught by counting `"…":` (sound without
+    # escapes); occurred_at parsed as the reader does; the Event built.
+    import re
+
+    from fuxian_rules.model.construct import construct
+    from fuxian_rules.model.events import Event, _parse_instant
+
+    keys = re.compile(rb'"\s*:')
+    t0 = clock()
+    for raw in lines:
+        if b"\\" in raw or b"NaN" in raw or b"Infinity" in raw:
+            continue
+        ev = adapter.validate_json(raw)
+        data = ev.data if isinstance(ev.data, BaseModel) else None  # a missing data is {}: the slow path's
+        if data is None or len(keys.findall(raw)) != len(ev.model_fields_set) + len(data.model_fields_set):
+            continue
+        occurred, date_only = _parse_instant(ev.occurred_at)
+        construct(Event, {"id": ev.id, "type": ev.type, "case_id": ev.case_id, "occurred_at": occurred,
+                          "date_only": date_only, "actor": ev.actor, "data": dict(data.__dict__)})
+    out["lever, complete: + escape/dup-key checks, occurred_at, Event built (µs/event)"] = (
+        (clock() - t0) / limit * 1e6)
+
     result = engine.evaluate(read_jsonl(lines), AS_OF)
     obls = result.obligations
     t0 = clock()
