@@ -130,3 +130,18 @@ def test_restore_covers_every_date_field_of_the_vocabulary(engine: Engine) -> No
     dated = {t: [f for f, s in ts.fields.items() if s.kind == "date"] for t, ts in engine.catalog.types.items()}
     assert any(dated.values())
     assert engine.reader._date_fields == {t: tuple(fs) for t, fs in dated.items()}
+
+
+def test_the_id_rule_keeps_a_short_fingerprint_and_still_tells_versions_apart() -> None:
+    """Ingestion keeps 128 bits of each id's first digest (memory grows with ids in every mode): a resend is
+    still a duplicate, another version still a conflict, and a caller's own non-hex fingerprint still works."""
+    from fuxian_rules import Ingestion
+
+    ing = Ingestion()
+    a = "a" * 64
+    assert ing.settle("e1", a) is True and ing.settle("e1", a) is False
+    assert ing.settle("e2", "c" * 64) is True
+    conflict = ing.settle("e2", "d" * 64, line=7)
+    assert not isinstance(conflict, bool) and conflict.code == "id_conflict" and conflict.line == 7
+    assert ing.settle("e3", "fingerprint-1") is True and ing.settle("e3", "fingerprint-1") is False
+    assert not isinstance(ing.settle("e3", "fingerprint-2"), bool)

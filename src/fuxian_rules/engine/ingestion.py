@@ -37,7 +37,10 @@ class Ingestion:
 
     def __init__(self, reader: EventReader | None = None) -> None:
         self._reader = reader
-        self._seen: dict[str, str] = {}
+        # id -> the first 128 bits of its first version's digest, as an int: 44 bytes where the hex string
+        # took 113 (this dict is what grows with the input in every mode; a 128-bit prefix of SHA-256 only
+        # ever compares two versions of one id, so a false "duplicate" is out of reach).
+        self._seen: dict[str, int | str] = {}
 
     def offer(self, raw: Any, line: int | None = None) -> Event | Rejection | None:
         """Validate one event and apply the id rule: the event, its rejection, or None for a duplicate."""
@@ -63,10 +66,14 @@ class Ingestion:
             True for the first version of the id (the event), False for an identical resend (a duplicate),
             or the rejection of a version with other content.
         """
+        try:
+            short: int | str = int(digest[:32], 16)
+        except ValueError:  # not an event_digest (a caller's own fingerprint): kept as given
+            short = digest
         known = self._seen.get(eid)
         if known is None:
-            self._seen[eid] = digest
+            self._seen[eid] = short
             return True
-        if known == digest:
+        if known == short:
             return False
         return Rejection(line=line, id=eid, field="id", code="id_conflict", message=CONFLICT_MESSAGE)
