@@ -102,7 +102,7 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
     reader = _engine().reader
     summaries: list[Summary] = []
     refusals: list[Refusal] = []
-    grouped: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    grouped: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     if first_line is not None:
         pairs: Iterator[tuple[int, tuple[int | None, Any]]] = (
             (no - 1, (no - 1 + first_line, obj)) for no, obj in read_jsonl(items))
