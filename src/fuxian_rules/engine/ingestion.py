@@ -11,7 +11,7 @@ from typing import Any
 
 from fuxian_rules.model.events import Event, EventReader, Rejection
 
-__all__ = ["CONFLICT_MESSAGE", "Ingestion", "event_digest"]
+__all__ = ["CONFLICT_MESSAGE", "Ingestion", "digest_of_canonical", "event_digest"]
 
 
 CONFLICT_MESSAGE = ("the same event id was received earlier with different content; this version is rejected "
@@ -20,7 +20,12 @@ CONFLICT_MESSAGE = ("the same event id was received earlier with different conte
 
 def event_digest(ev: Event) -> str:
     """A stable fingerprint of an event's content (SHA-256 of its canonical JSON), equal across processes."""
-    return hashlib.sha256(ev.canonical().encode("utf-8")).hexdigest()
+    return digest_of_canonical(ev.canonical())
+
+
+def digest_of_canonical(canonical: str) -> str:
+    """:func:`event_digest` from the event's ``canonical()`` text, for callers that keep that text anyway."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class Ingestion:

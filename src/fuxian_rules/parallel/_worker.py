@@ -24,7 +24,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from fuxian_rules import Engine, Event, FuxianRulesError, Obligation, Rejection, event_digest, read_jsonl
+from fuxian_rules import Engine, Event, FuxianRulesError, Obligation, Rejection, read_jsonl
+from fuxian_rules.engine.ingestion import digest_of_canonical
 from fuxian_rules.engine.limits import freeze_long_lived
 from fuxian_rules.model.results import obligation_item
 
@@ -97,12 +98,12 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
 
     Returns:
         One summary per valid event (for the ingestion rule), the rejections, and for each bucket the
-        ``(offset, length)`` of its JSON ``[[seq, event], …]`` in ``spill``.
+        ``(offset, length)`` of its lines ``<seq>\t<event's canonical JSON>`` in ``spill``.
     """
     reader = _engine().reader
     summaries: list[Summary] = []
     refusals: list[Refusal] = []
-    grouped: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    grouped: dict[int, list[str]] = defaultdict(list)
     if first_line is not None:
         pairs: Iterator[tuple[int, tuple[int | None, Any]]] = (
             (no - 1, (no - 1 + first_line, obj)) for no, obj in read_jsonl(items))
@@ -119,12 +120,13 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
             refusals.append((seq, ev))
             continue
         bucket = bucket_of(ev.case_id, buckets)
-        summaries.append((seq, line, ev.id, event_digest(ev), bucket))
-        grouped[bucket].append((seq, ev.model_dump(mode="json")))
+        canonical = ev.canonical()  # the digest's input, and the spilled form: JSON without raw newlines or tabs
+        summaries.append((seq, line, ev.id, digest_of_canonical(canonical), bucket))
+        grouped[bucket].append(f"{seq}\t{canonical}\n")
     where: dict[int, tuple[int, int]] = {}
     with open(spill, "wb") as fh:
         for bucket, events in grouped.items():
-            blob = json.dumps(events, ensure_ascii=True).encode("ascii")
+            blob = "".join(events).encode("utf-8")
             where[bucket] = (fh.tell(), len(blob))
             fh.write(blob)
     return summaries, refusals, where
@@ -165,9 +167,11 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
     for path, offset, length in parts:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            # Written by validate_chunk from events this engine's reader accepted: restored, not validated again.
+            # Lines "seq<TAB>event JSON" written by validate_chunk from events this engine's reader accepted:
+            # restored, not validated again.
             restore = engine.reader.restore
-            events = [(seq, restore(dumped)) for seq, dumped in json.loads(fh.read(length))]
+            events = [(int(seq), restore(json.loads(text)))
+                      for seq, text in (line.split(b"\t", 1) for line in fh.read(length).splitlines())]
         for seq, ev in events:
             if seq not in dropped and ev.known_at(at):
                 by_case[ev.case_id].append(ev)

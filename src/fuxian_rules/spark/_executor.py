@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from fuxian_rules import Engine, Ingestion, Rejection, event_digest, read_jsonl
+from fuxian_rules import Engine, Ingestion, Rejection, read_jsonl
+from fuxian_rules.engine.ingestion import digest_of_canonical
 from fuxian_rules.engine.limits import freeze_long_lived
 
 __all__ = ["Bundle", "apply_id_rule", "engine_for", "evaluate_cases", "validate_rows"]
@@ -132,10 +133,9 @@ def validate_rows(bundle: Bundle, frames: Iterator[pd.DataFrame]) -> Iterator[pd
                     out[k].append(v)
                 continue
             assert isinstance(raw, dict)
-            for k, v in (("id", ev.id), ("case_id", ev.case_id), ("digest", event_digest(ev)),
-                         ("event", json.dumps(ev.model_dump(mode="json"), ensure_ascii=False)), ("field", None),
-                         ("message", None),
-                         ("code", None)):
+            canonical = ev.canonical()  # the digest's input, and what stage 3 restores the event from
+            for k, v in (("id", ev.id), ("case_id", ev.case_id), ("digest", digest_of_canonical(canonical)),
+                         ("event", canonical), ("field", None), ("message", None), ("code", None)):
                 out[k].append(v)
         yield pd.DataFrame(out)
 
