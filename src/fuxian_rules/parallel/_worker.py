@@ -98,7 +98,7 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
 
     Returns:
         One summary per valid event (for the ingestion rule), the rejections, and for each bucket the
-        ``(offset, length)`` of its lines ``<seq>\t<event's canonical JSON>`` in ``spill``.
+        ``(offset, length)`` of its lines (the sequence number, a tab, the event's canonical JSON) in ``spill``.
     """
     reader = _engine().reader
     summaries: list[Summary] = []
@@ -170,8 +170,9 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
             # Lines "seq<TAB>event JSON" written by validate_chunk from events this engine's reader accepted:
             # restored, not validated again.
             restore = engine.reader.restore
+            lines = fh.read(length).decode("utf-8").split("\n")  # text: json.loads of bytes sniffs each encoding
             events = [(int(seq), restore(json.loads(text)))
-                      for seq, text in (line.split(b"\t", 1) for line in fh.read(length).splitlines())]
+                      for seq, text in (line.split("\t", 1) for line in lines if line)]
         for seq, ev in events:
             if seq not in dropped and ev.known_at(at):
                 by_case[ev.case_id].append(ev)
