@@ -102,6 +102,10 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: What ``json.loads(text, parse_constant=…, object_pairs_hook=…)`` builds on every call, built once.
+_DECODER = json.JSONDecoder(parse_constant=_no_constants, object_pairs_hook=_no_duplicate_keys)
+
+
 def parse_line(no: int, raw: bytes | str | None, known_words: Callable[[str], bool] = lambda _: False,
                make: Callable[..., Any] | None = None) -> Any:
     """Parse one line into a JSON value, or return its rejection (built by ``make``); :data:`BLANK` if blank.
@@ -131,7 +135,7 @@ def parse_line(no: int, raw: bytes | str | None, known_words: Callable[[str], bo
     if not text.strip():
         return BLANK
     try:
-        return json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicate_keys)
+        return _DECODER.decode(text)
     except RecursionError:
         return make(line=no, code="too_deep", message="JSON nested too deeply")
     except _DuplicateKey as exc:
