@@ -1,9 +1,12 @@
-"""The durable_rules matching backend: compiled matchers run on the Rete engine's C core.
+"""The durable_rules matching backend: compiled matchers that join events run on the Rete engine's C core.
 
 :class:`DurableBackend` must return exactly what :class:`~fuxian_rules.engine.backends.reference.ReferenceBackend`
-returns. durable_rules 2.0.28 is unmaintained and its C core has sharp edges, so this module drives the
-low-level ``durable_rules_engine`` calls itself (no ``durable.lang``, no ``Host`` and its threads) and
-every design choice below is a defence against a measured failure:
+returns. Matchers of one pattern are only alpha tests, so by default they run as plain filters in Python
+(:mod:`fuxian_rules.engine.backends.filters`; a round trip through the C core cost four times the tests);
+everything below concerns the matchers that reach the C core. durable_rules 2.0.28 is unmaintained and its
+C core has sharp edges, so this module drives the low-level ``durable_rules_engine`` calls itself (no
+``durable.lang``, no ``Host`` and its threads) and every design choice below is a defence against a
+measured failure:
 
 * Facts, not events: ``assert_fact`` fires every matching rule; ``post`` lets one rule consume a message.
 * One fixed sid, one case at a time, state deleted after each case: at most 1024 sids ever exist per
