@@ -272,3 +272,17 @@ def test_worker_processes_freeze_what_they_built(pool: PartitionedEvaluator) -> 
 
     pool.evaluate([], "2025-03-31")  # the workers have started and built their engines
     assert pool._pool.submit(gc.get_freeze_count).result() > 10_000
+
+
+def test_an_id_bucket_is_settled_in_input_order_across_chunks(tmp_path: Path) -> None:
+    """settle_ids applies the one ingestion rule to one id bucket's summaries, chunk after chunk: the first
+    version of an id wins wherever it was, a resend is dropped, another version is rejected at its line."""
+    from fuxian_rules.parallel import _worker
+
+    first = tmp_path / "in-0"
+    second = tmp_path / "in-1"
+    first.write_bytes(b"0\t1\t3\t" + b"a" * 64 + b"\te1\n" + b"1\t\t0\t" + b"b" * 64 + b"\te2\n")
+    second.write_bytes(b"junk" + b"7\t9\t2\t" + b"a" * 64 + b"\te1\n" + b"8\t10\t5\t" + b"c" * 64 + b"\te2\n")
+    dropped, conflicts = _worker.settle_ids([(str(first), 0, first.stat().st_size), (str(second), 4, 74 + 75)])
+    assert dropped == [(2, 7), (5, 8)]  # (case bucket, sequence number) of the resend and the other version
+    assert [(r.id, r.line, r.code) for r in conflicts] == [("e2", 10, "id_conflict")]

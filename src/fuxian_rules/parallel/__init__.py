@@ -9,11 +9,13 @@ The flow, in three steps:
 1. **Validate, in parallel, in input order.** The input is cut into chunks; a worker parses and
    validates each chunk (the same :class:`~fuxian_rules.Engine` reader as one process), writes the valid
    events to a spill file grouped by *bucket* (CRC-32 of the case id — stable across processes, unlike
-   ``hash()``), and returns one summary per event: its line, id and content digest. The parent feeds
-   the summaries, chunk after chunk in input order, to one :class:`~fuxian_rules.Ingestion` — the same
-   class batch, streaming and the ledger use — and so learns which events are duplicates or
-   conflicting versions (rejected, named by line). The parent never parses or validates an event
-   itself: its share of the work is a dictionary look-up per event.
+   ``hash()``), and beside them one summary per event (line, id, content digest) grouped by *id bucket*
+   (the same hash of the event id). Then each id bucket is settled by a worker: its summaries, chunk
+   after chunk in input order, go through one :class:`~fuxian_rules.Ingestion` — the same class batch,
+   streaming and the ledger use — which says which events are duplicates or conflicting versions
+   (rejected, named by line). Every version of an id lands in the same id bucket, so this is the rule
+   over the whole input, and no process ever holds every id: the parent never parses, validates or
+   remembers an event; it keeps where the spills are and what the rule dropped.
 2. **Evaluate, in parallel, bucket by bucket.** A worker reads one bucket's events back (restored as
    the reader accepted them, not validated twice: :meth:`~fuxian_rules.model.events.EventReader.restore`),
    drops the refused ones, and evaluates each of its cases once with ``evaluate_case``; every scheduled case
@@ -23,10 +25,11 @@ The flow, in three steps:
 3. **Merge.** Each bucket's results are sorted by case id; the parent merges them (``heapq.merge``)
    into the order :meth:`~fuxian_rules.Engine.evaluate` produces.
 
-Memory: the parent keeps the digests of ids (as one process does), the rejections and the chunks in
-flight; a worker holds one bucket's events at a time, so more buckets keep workers flat (the CLI picks
-their number from the input's size). Worker processes are started with the ``spawn`` method and each
-builds its engine once (about a second with the imports): small inputs are faster in one process.
+Memory: the parent keeps the rejections, the dropped events' numbers, the chunks in flight and one
+``(file, offset, length)`` per chunk and bucket; a worker holds one bucket (of cases, or of ids) at a
+time, so more buckets keep workers flat (the CLI picks their number from the input's size). Worker
+processes are started with the ``spawn`` method and each builds its engine once (about a second with
+the imports): small inputs are faster in one process.
 
 With ``in_process=True`` the same three steps run in the calling process, one task after another: a
 batch then sorts and groups externally (the spill files) in one process, so its memory stays flat in the
@@ -51,7 +54,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
 
-from fuxian_rules import Ingestion, Obligation, Receipt, Rejection, Result, parse_as_of
+from fuxian_rules import Obligation, Receipt, Rejection, Result, parse_as_of
 from fuxian_rules.engine.limits import MAX_REJECTIONS
 
 from . import _worker
@@ -172,27 +175,22 @@ class PartitionedEvaluator:
 
     def _validate(self, events: Iterable[Any], tmp: str, raw: bool
                   ) -> tuple[list[Rejection], dict[int, list[tuple[str, int, int]]], dict[int, set[int]]]:
-        """Step 1: chunks validated by the workers; the one ingestion rule applied here, in input order."""
-        ingestion = Ingestion()
+        """Step 1: chunks validated by the workers; then the one ingestion rule, per id bucket, in input order."""
         rejected: list[Rejection] = []
         parts: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+        id_parts: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
         dropped: dict[int, set[int]] = defaultdict(set)
         chunks = iter(events) if raw else _chunks(events, self.chunk)
         window: list[tuple[str, Future[Any]]] = []
         seq = 0
 
-        def collect(spill: str, fut: Future[Any]) -> None:
-            summaries, refusals, where = fut.result()
+        def collect(spill: str, fut: Future[Any]) -> None:  # called in chunk order: parts stay in input order
+            refusals, where, id_where = fut.result()
             for bucket, (offset, length) in where.items():
                 parts[bucket].append((spill, offset, length))
+            for bucket, (offset, length) in id_where.items():
+                id_parts[bucket].append((spill, offset, length))
             rejected.extend(r for _, r in refusals)
-            for s_seq, line, eid, digest, bucket in summaries:
-                outcome = ingestion.settle(eid, digest, line)
-                if outcome is False:
-                    dropped[bucket].add(s_seq)
-                elif isinstance(outcome, Rejection):
-                    rejected.append(outcome)
-                    dropped[bucket].add(s_seq)
 
         for n, (first_line, items) in enumerate(chunks):
             spill = os.path.join(tmp, f"in-{n}.pkl")
@@ -203,6 +201,13 @@ class PartitionedEvaluator:
                 collect(*window.pop(0))
         for spill, fut in window:
             collect(spill, fut)
+        # Every version of an id hashes to the same id bucket: each bucket settles its ids alone, so the
+        # ids are never all held in one process (the parent keeps only what the rule drops).
+        for fut in [self._pool.submit(_worker.settle_ids, id_parts[b]) for b in sorted(id_parts)]:
+            settled, conflicts = fut.result()
+            for bucket, s_seq in settled:
+                dropped[bucket].add(s_seq)
+            rejected.extend(conflicts)
         rejected.sort(key=lambda r: (r.line is None, r.line or 0, r.id or "", r.message))
         return rejected, parts, dropped
 

@@ -24,13 +24,13 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from fuxian_rules import Engine, Event, FuxianRulesError, Obligation, Rejection, read_jsonl
+from fuxian_rules import Engine, Event, FuxianRulesError, Ingestion, Obligation, Rejection, read_jsonl
 from fuxian_rules.engine.ingestion import digest_of_canonical
 from fuxian_rules.engine.limits import freeze_long_lived
 from fuxian_rules.model.results import obligation_item
 
 __all__ = ["bucket_of", "close_worker", "evaluate_bucket", "evaluate_cases", "init_worker", "iter_records", "render",
-           "validate_chunk", "worker_info"]
+           "settle_ids", "validate_chunk", "worker_info"]
 
 #: One engine per worker process, built by :func:`init_worker` (the pool's initializer), or the error
 #: that building it raised: re-raised by every task, so the caller sees a LoadError, not a broken pool.
@@ -80,12 +80,12 @@ def worker_info(as_of: datetime) -> tuple[dict[str, Any], list[str]]:
     return engine.receipt().model_dump(mode="json"), engine.scheduled_case_ids(as_of)
 
 
-Summary = tuple[int, int | None, str, str, int]  # seq, line, id, digest, bucket
 Refusal = tuple[int, Rejection]  # seq, rejection
+Where = dict[int, tuple[int, int]]  # bucket -> (offset, length) of its part of a spill file
 
 
 def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buckets: int, spill: str
-                   ) -> tuple[list[Summary], list[Refusal], dict[int, tuple[int, int]]]:
+                   ) -> tuple[list[Refusal], Where, Where]:
     """Validate one chunk of input and spill its valid events, grouped by bucket, to ``spill``.
 
     Args:
@@ -97,13 +97,15 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
         spill: File to write the events to.
 
     Returns:
-        One summary per valid event (for the ingestion rule), the rejections, and for each bucket the
-        ``(offset, length)`` of its lines (the sequence number, a tab, the event's canonical JSON) in ``spill``.
+        The rejections; for each case bucket the ``(offset, length)`` in ``spill`` of its events (lines:
+        the sequence number, a tab, the event's canonical JSON); and for each *id bucket* (the same hash of
+        the event id) the ``(offset, length)`` of its summaries for the id rule (lines: sequence number,
+        line, case bucket, digest, id; tab-separated: ids hold no tabs), see :func:`settle_ids`.
     """
     reader = _engine().reader
-    summaries: list[Summary] = []
     refusals: list[Refusal] = []
     grouped: dict[int, list[str]] = defaultdict(list)
+    by_id: dict[int, list[str]] = defaultdict(list)
     if first_line is not None:
         pairs: Iterator[tuple[int, tuple[int | None, Any]]] = (
             (no - 1, (no - 1 + first_line, obj)) for no, obj in read_jsonl(items))
@@ -121,15 +123,49 @@ def validate_chunk(seq0: int, first_line: int | None, items: Sequence[Any], buck
             continue
         bucket = bucket_of(ev.case_id, buckets)
         canonical = ev.canonical()  # the digest's input, and the spilled form: JSON without raw newlines or tabs
-        summaries.append((seq, line, ev.id, digest_of_canonical(canonical), bucket))
+        by_id[bucket_of(ev.id, buckets)].append(
+            f"{seq}\t{'' if line is None else line}\t{bucket}\t{digest_of_canonical(canonical)}\t{ev.id}\n")
         grouped[bucket].append(f"{seq}\t{canonical}\n")
-    where: dict[int, tuple[int, int]] = {}
+    where: Where = {}
+    id_where: Where = {}
     with open(spill, "wb") as fh:
-        for bucket, events in grouped.items():
-            blob = "".join(events).encode("utf-8")
-            where[bucket] = (fh.tell(), len(blob))
-            fh.write(blob)
-    return summaries, refusals, where
+        for into, groups in ((where, grouped), (id_where, by_id)):
+            for bucket, rows in groups.items():
+                blob = "".join(rows).encode("utf-8")
+                into[bucket] = (fh.tell(), len(blob))
+                fh.write(blob)
+    return refusals, where, id_where
+
+
+def settle_ids(parts: Sequence[tuple[str, int, int]]) -> tuple[list[tuple[int, int]], list[Rejection]]:
+    """The one ingestion rule over one id bucket: every version of each of its ids, in input order.
+
+    Args:
+        parts: Where the bucket's summaries were spilled, chunk after chunk in input order.
+
+    Returns:
+        ``(case bucket, sequence number)`` of each event the rule drops (an identical resend, or a later
+        version with other content), and the rejections of the later versions. Ids never meet the
+        parent: each bucket's are held here, one bucket at a time, so no process keeps every id.
+    """
+    ingestion = Ingestion()
+    dropped: list[tuple[int, int]] = []
+    conflicts: list[Rejection] = []
+    for path, offset, length in parts:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            rows = fh.read(length).decode("utf-8").split("\n")
+        for row in rows:
+            if not row:
+                continue
+            seq, line, bucket, digest, eid = row.split("\t", 4)
+            outcome = ingestion.settle(eid, digest, int(line) if line != "" else None)
+            if outcome is True:
+                continue
+            dropped.append((int(bucket), int(seq)))
+            if isinstance(outcome, Rejection):
+                conflicts.append(outcome)
+    return dropped, conflicts
 
 
 def render(o: Obligation, style: str) -> str:
