@@ -37,7 +37,6 @@ class FilterIndex:
             by_type.setdefault(pattern.event_type, []).append((m.id, tuple((c.key, c.values) for c in pattern.conds)))
         self._by_type = {t: tuple(fs) for t, fs in by_type.items()}
         self._pruned: dict[frozenset[str], dict[str, tuple[_Filter, ...]]] = {}
-        self.matcher_ids = frozenset(m.id for m in matchers)
 
     def _for(self, wanted: frozenset[str]) -> dict[str, tuple[_Filter, ...]]:
         """The filters among ``wanted``, by event type (remembered: cases of one flow ask for the same set)."""
