@@ -43,8 +43,9 @@ class Ingestion:
     def __init__(self, reader: EventReader | None = None) -> None:
         self._reader = reader
         # id -> the first 128 bits of its first version's digest, as an int: 44 bytes where the hex string
-        # took 113 (this dict is what grows with the input in every mode; a 128-bit prefix of SHA-256 only
-        # ever compares two versions of one id, so a false "duplicate" is out of reach).
+        # took 113 (this dict grows with the input of a stream or a one-process batch; partitioned runs keep
+        # one per id bucket. A 128-bit prefix of SHA-256 only ever compares two versions of one id, so a
+        # false "duplicate" is out of reach).
         self._seen: dict[str, int | str] = {}
 
     def offer(self, raw: Any, line: int | None = None) -> Event | Rejection | None:

@@ -263,7 +263,7 @@ class EventReader:
     def restore(self, dumped: dict[str, Any]) -> Event:
         """An event this reader accepted, back from ``Event.model_dump(mode="json")``, not validated again.
 
-        Only for what a run wrote itself and reads back (the spill files of partitioned evaluation): every
+        Only for what a run wrote itself and reads back (partitioned runs' spills, Spark's case stage): every
         value was validated when the event was read, so only Python types come back — the instant in CST
         and the date fields as dates (the one kind of data field JSON does not keep). A second validation
         cost three times as much.
