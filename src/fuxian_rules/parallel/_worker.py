@@ -250,8 +250,15 @@ def iter_records(path: str) -> Iterator[tuple[str, list[str]]]:
             yield case_id, texts
 
 
-def evaluate_cases(cases: Sequence[tuple[str, list[Event]]], at: datetime) -> list[tuple[str, list[str]]]:
-    """Evaluate whole cases of a grouped stream (``check --stream``), rendered as its JSON Lines."""
+def evaluate_cases(cases: Sequence[tuple[str, list[str]]], at: datetime) -> list[tuple[str, list[str]]]:
+    """Evaluate whole cases of a grouped stream (``check --stream``), rendered as its JSON Lines.
+
+    Each case comes as its events' canonical JSON (the parent validated them; restored here, as spills are).
+    """
     engine = _engine()
-    return [(case_id, [render(o, "line") for o in engine.evaluate_case(events, at, case_id=case_id).obligations])
-            for case_id, events in cases]
+    restore = engine.reader.restore
+    out = []
+    for case_id, texts in cases:
+        case = engine.evaluate_case([restore(json.loads(text)) for text in texts], at, case_id=case_id)
+        out.append((case_id, [render(o, "line") for o in case.obligations]))
+    return out

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, TextIO
 
-from fuxian_rules import Engine, Event, Obligation, Rejection, Result, parse_as_of, read_jsonl
+from fuxian_rules import Engine, Obligation, Rejection, Result, parse_as_of, read_jsonl
 from fuxian_rules.engine.limits import MAX_REJECTIONS, freeze_long_lived
 from fuxian_rules.settings import settings_from_args
 
@@ -120,8 +120,8 @@ def _stream_slots(engine: Engine, lines: Iterator[tuple[int, Any]], pool: Proces
     ingestion = engine.ingestion()
     finished: set[str] = set()
     current: str | None = None
-    buffer: list[Event] = []
-    batch: list[tuple[str, list[Event]]] = []
+    buffer: list[str] = []  # the case's events as canonical JSON: a tenth of pickling Event objects
+    batch: list[tuple[str, list[str]]] = []
 
     def submit() -> Slot:
         fut = pool.submit(_worker.evaluate_cases, list(batch), at)
@@ -152,7 +152,7 @@ def _stream_slots(engine: Engine, lines: Iterator[tuple[int, Any]], pool: Proces
                     "input is not grouped by case: this case already ended; evaluate the file as a batch"))
                 continue
             current = ev.case_id
-        buffer.append(ev)
+        buffer.append(ev.canonical())
     if current is not None:
         finished.add(current)
         batch.append((current, buffer))
