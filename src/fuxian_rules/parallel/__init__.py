@@ -156,14 +156,14 @@ class PartitionedEvaluator:
             for case_id in scheduled:
                 by_bucket[_worker.bucket_of(case_id, self.buckets)].append(case_id)
             futures = [self._pool.submit(_worker.evaluate_bucket, b, parts.get(b, []), frozenset(dropped.get(b, ())),
-                                         at, by_bucket.get(b, []), style, os.path.join(tmp, f"out-{b}.pkl"))
+                                         at, by_bucket.get(b, []), style, os.path.join(tmp, f"out-{b}.records"))
                        for b in sorted(set(parts) | set(by_bucket))]
             notes: set[str] = set()
             outputs = []
             for fut in futures:
                 bucket, bucket_notes, _ = fut.result()
                 notes.update(bucket_notes)
-                outputs.append(os.path.join(tmp, f"out-{bucket}.pkl"))
+                outputs.append(os.path.join(tmp, f"out-{bucket}.records"))
             note = "; ".join(sorted(notes)) or None
             base = Receipt.model_validate(receipt_data)
             receipt = base.model_copy(update={
@@ -193,7 +193,7 @@ class PartitionedEvaluator:
             rejected.extend(r for _, r in refusals)
 
         for n, (first_line, items) in enumerate(chunks):
-            spill = os.path.join(tmp, f"in-{n}.pkl")
+            spill = os.path.join(tmp, f"in-{n}.spill")
             window.append((spill, self._pool.submit(_worker.validate_chunk, seq, first_line if raw else None,
                                                     items, self.buckets, spill)))
             seq += len(items)

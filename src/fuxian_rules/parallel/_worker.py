@@ -151,13 +151,8 @@ def settle_ids(parts: Sequence[tuple[str, int, int]]) -> tuple[list[tuple[int, i
     ingestion = Ingestion()
     dropped: list[tuple[int, int]] = []
     conflicts: list[Rejection] = []
-    for path, offset, length in parts:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            rows = fh.read(length).decode("utf-8").split("\n")
-        for row in rows:
-            if not row:
-                continue
+    for part in parts:
+        for row in _spilled_lines(*part):
             seq, line, bucket, digest, eid = row.split("\t", 4)
             outcome = ingestion.settle(eid, digest, int(line) if line != "" else None)
             if outcome is True:
@@ -166,6 +161,13 @@ def settle_ids(parts: Sequence[tuple[str, int, int]]) -> tuple[list[tuple[int, i
             if isinstance(outcome, Rejection):
                 conflicts.append(outcome)
     return dropped, conflicts
+
+
+def _spilled_lines(path: str, offset: int, length: int) -> list[str]:
+    """The non-empty lines of one part of a spill file, as text (json.loads of bytes sniffs each encoding)."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return [line for line in fh.read(length).decode("utf-8").split("\n") if line]
 
 
 def render(o: Obligation, style: str) -> str:
@@ -188,7 +190,7 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
 
     Args:
         bucket: The bucket.
-        parts: Where its events were spilled: ``(file, offset, length)`` of each JSON chunk part.
+        parts: Where its events were spilled: ``(file, offset, length)`` of each chunk's part.
         dropped: Items the ingestion rule refused (identical resends, later conflicting versions).
         at: The ``as_of`` instant.
         scheduled: Scheduled case ids that hash to this bucket (evaluated here, and only here).
@@ -200,17 +202,12 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
     """
     engine = _engine()
     by_case: dict[str, list[Event]] = defaultdict(list)
-    for path, offset, length in parts:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            # Lines "seq<TAB>event JSON" written by validate_chunk from events this engine's reader accepted:
-            # restored, not validated again.
-            restore = engine.reader.restore
-            lines = fh.read(length).decode("utf-8").split("\n")  # text: json.loads of bytes sniffs each encoding
-            events = [(int(seq), restore(json.loads(text)))
-                      for seq, text in (line.split("\t", 1) for line in lines if line)]
-        for seq, ev in events:
-            if seq not in dropped and ev.known_at(at):
+    restore = engine.reader.restore
+    for part in parts:
+        # Lines "seq<TAB>event JSON" written by validate_chunk from events this engine's reader accepted:
+        # restored, not validated again.
+        for seq, text in (line.split("\t", 1) for line in _spilled_lines(*part)):
+            if int(seq) not in dropped and (ev := restore(json.loads(text))).known_at(at):
                 by_case[ev.case_id].append(ev)
     notes: set[str] = set()
     count = 0
