@@ -98,10 +98,9 @@ class ClosingIndex:
 
         ``pairs``: the pattern's ``match`` as sorted ``(act's field, duty's context field)`` pairs.
         ``first_year_only`` (a yearly duty closed only in its trigger's own year): only the instance of
-        the anchor's year can be closed, by an act dated in that year.
+        the anchor's year can be closed, by an act dated in that year. Callers skip matchers the case
+        lacks (:meth:`has`) before calling.
         """
-        if mid not in self._acts:
-            return None
         wanted = tuple(_hashable(context.get(theirs)) for _, theirs in pairs)
         if any(v is None for v in wanted):
             return None
