@@ -79,3 +79,23 @@ def test_the_cli_takes_settings_and_the_environment(tmp_path: Path, monkeypatch:
     (tmp_path / "fuxian.toml").write_text('unit = "units.yaml"\n', encoding="utf-8")
     assert main(["check", str(events), "--as-of", "2025-03-31"], out=io.StringIO()) == 2
     assert "unknown setting 'unit'" in capsys.readouterr().err
+
+
+def test_every_setting_is_documented_for_operators() -> None:
+    """Each setting's key and variable are on the operators' page, and in the settings module's docstring."""
+    import fuxian_rules.settings as settings_module
+    from fuxian_rules.settings import ENV
+
+    page = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    missing = [k for k, var in ENV.items() if f"{k} = " not in page or f"`{var}" not in page]
+    assert missing == []
+    assert [var for var in ENV.values() if var not in (settings_module.__doc__ or "")] == []
+
+
+def test_ids_in_memory_reaches_the_engine(tmp_path: Path) -> None:
+    """``ids_in_memory`` in a settings file bounds the engine's streams; out of range is refused by name."""
+    (tmp_path / "a.toml").write_text("ids_in_memory = 7\n", encoding="utf-8")
+    assert load_settings(tmp_path / "a.toml", environ={}).engine_kwargs()["ids_in_memory"] == 7
+    assert "ids_in_memory" not in load_settings(None, environ={}).engine_kwargs()
+    with pytest.raises(LoadError, match="ids_in_memory"):
+        load_settings(None, environ={"FUXIAN_IDS_IN_MEMORY": "0"})

@@ -13,12 +13,14 @@ digest, serve, ledger, token). The settings file is TOML (``.toml``) or YAML (``
     areas = ["transfer", "minors"]    # clause areas in force; all when absent
     database_url = "postgresql+psycopg://fuxian@db/fuxian"
     backend = "auto"
+    ids_in_memory = 50000             # event ids a stream keeps in RAM; older ones go to a temporary file
     host = "127.0.0.1"                # the service: where to listen, and its limits
     port = 8000
 
 Environment variables override the file, and command-line flags override both: ``FUXIAN_SETTINGS``
 (the file), ``FUXIAN_RULES``, ``FUXIAN_POLICY``, ``FUXIAN_CALENDARS`` (paths separated by ``:``),
-``FUXIAN_UNITS``, ``FUXIAN_AREAS`` (comma-separated), ``FUXIAN_DATABASE_URL``, ``FUXIAN_BACKEND``, and for
+``FUXIAN_UNITS``, ``FUXIAN_AREAS`` (comma-separated), ``FUXIAN_DATABASE_URL``, ``FUXIAN_BACKEND``,
+``FUXIAN_IDS_IN_MEMORY``, and for
 the service ``FUXIAN_HOST``, ``FUXIAN_PORT``, ``FUXIAN_MAX_BODY_BYTES``, ``FUXIAN_MAX_EVENTS``,
 ``FUXIAN_MAX_PAGE``, ``FUXIAN_DOCS_URL``, ``FUXIAN_DOCS_DIR``. The names the service used before the two
 systems were merged still work: ``FUXIAN_CONFIG`` for the file, ``FUXIAN_DB_URL`` and the key ``db_url``
@@ -43,7 +45,8 @@ MAX_BYTES = 256 * 1024
 #: Setting -> environment variable.
 ENV = {"rules": "FUXIAN_RULES", "policy": "FUXIAN_POLICY", "calendars": "FUXIAN_CALENDARS", "units": "FUXIAN_UNITS",
        "areas": "FUXIAN_AREAS", "database_url": "FUXIAN_DATABASE_URL", "backend": "FUXIAN_BACKEND",
-       "host": "FUXIAN_HOST", "port": "FUXIAN_PORT", "max_body_bytes": "FUXIAN_MAX_BODY_BYTES",
+       "ids_in_memory": "FUXIAN_IDS_IN_MEMORY", "host": "FUXIAN_HOST", "port": "FUXIAN_PORT",
+       "max_body_bytes": "FUXIAN_MAX_BODY_BYTES",
        "max_events": "FUXIAN_MAX_EVENTS", "max_page": "FUXIAN_MAX_PAGE", "docs_url": "FUXIAN_DOCS_URL",
        "docs_dir": "FUXIAN_DOCS_DIR"}
 #: Older names (the service's own settings before there was one system) -> the setting they mean.
@@ -54,8 +57,8 @@ DEFAULT_DATABASE_URL = "sqlite:///fuxian-ledger.sqlite3"
 _PATHS = ("rules", "policy", "units", "docs_dir")
 _LISTS = ("calendars", "areas")
 #: Whole-number settings and their smallest and largest allowed values.
-_INTS = {"port": (1, 65535), "max_body_bytes": (1024, 1 << 31), "max_events": (1, 10_000_000),
-         "max_page": (1, 1_000_000)}
+_INTS = {"ids_in_memory": (1, 100_000_000), "port": (1, 65535), "max_body_bytes": (1024, 1 << 31),
+         "max_events": (1, 10_000_000), "max_page": (1, 1_000_000)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Settings:
         areas: The clause areas in force (empty: all).
         database_url: Where the service stores events (SQLAlchemy URL); unused by ``check``.
         backend: ``auto``, ``durable_rules`` or ``reference``.
+        ids_in_memory: Event ids (and finished case ids) a stream keeps in RAM before they move to a
+            temporary file on disk; None for the engine's default (50,000: ~7 MB).
         host: Where ``serve`` listens (loopback by default: put a TLS proxy in front for other hosts).
         port: The port ``serve`` listens on.
         max_body_bytes: Larger request bodies are refused with 413 before they are read whole.
@@ -88,6 +93,7 @@ class Settings:
     areas: tuple[str, ...] = ()
     database_url: str | None = None
     backend: str = "auto"
+    ids_in_memory: int | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 16 * 1024 * 1024
@@ -104,8 +110,11 @@ class Settings:
 
     def engine_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :class:`fuxian_rules.Engine` these settings give."""
-        return {"rules": self.rules, "policy": self.policy, "calendars": self.calendars, "units": self.units,
-                "areas": self.areas, "backend": self.backend}
+        kwargs: dict[str, Any] = {"rules": self.rules, "policy": self.policy, "calendars": self.calendars,
+                                  "units": self.units, "areas": self.areas, "backend": self.backend}
+        if self.ids_in_memory is not None:
+            kwargs["ids_in_memory"] = self.ids_in_memory
+        return kwargs
 
 
 def _read_file(path: Path) -> dict[str, Any]:

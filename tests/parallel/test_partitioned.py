@@ -153,6 +153,26 @@ def test_check_stream_workers_prints_the_same() -> None:
     assert (code2, out2) == (code1, out1)
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_stream_with_ids_on_disk_prints_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 workers: str) -> None:
+    """``FUXIAN_IDS_IN_MEMORY=1``: every id and finished case goes to disk; not one output byte changes.
+
+    The resend of the first event is a duplicate and its changed version is rejected (contract §1, §5),
+    although that id left RAM long before.
+    """
+    lines = (EXAMPLES / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    lines += [lines[0], json.dumps(dict(first, occurred_at="2024-03-05T09:30:00+08:00"), ensure_ascii=False)]
+    path = tmp_path / "grouped.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    common = ("check", str(path), "--as-of", "2025-03-31", "--stream", "--backend", "reference", "--workers", workers)
+    code, out = _run(*common)
+    monkeypatch.setenv("FUXIAN_IDS_IN_MEMORY", "1")
+    assert _run(*common) == (code, out)
+    assert code == 1 and out.count('"id_conflict"') == 1 and out.count('{"obligation"') > 1
+
+
 def test_workers_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["check", "x.jsonl", "--as-of", "2025-03-31", "--workers", "0"])

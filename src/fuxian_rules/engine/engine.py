@@ -32,7 +32,9 @@ from fuxian_rules.engine.backends.reference import ReferenceBackend
 from fuxian_rules.engine.explanations import Explainer
 from fuxian_rules.engine.explanations import why as explain_why
 from fuxian_rules.engine.ingestion import Ingestion
+from fuxian_rules.engine.keymemory import CASES_BLOOM_BITS, KeyMemory
 from fuxian_rules.engine.limits import (
+    IDS_IN_MEMORY,
     MAX_CASE_EVENTS,
     MAX_REJECTIONS,
     YEARLY_HORIZON_YEARS,
@@ -137,6 +139,8 @@ class Engine:
         max_case_events: Events one case may hold; a larger case is not evaluated and is reported
             (code ``case_too_large``, see :mod:`fuxian_rules.engine.limits`).
         max_rejections: Rejections a result keeps with their lines; the rest are counted.
+        ids_in_memory: Event ids (and finished case ids) a stream or an :class:`Ingestion` keeps in RAM
+            before they move to a temporary file on disk (see :mod:`fuxian_rules.engine.limits`).
 
     Raises:
         LoadError: a rule, policy or calendar file is invalid (with file:line and field).
@@ -153,10 +157,14 @@ class Engine:
         areas: Sequence[str] = (),
         max_case_events: int = MAX_CASE_EVENTS,
         max_rejections: int = MAX_REJECTIONS,
+        ids_in_memory: int = IDS_IN_MEMORY,
     ) -> None:
         self._closed = True  # until the backend is loaded
         self.max_case_events = max_case_events
         self.max_rejections = max_rejections
+        if ids_in_memory < 1:
+            raise RunError("ids_in_memory must be at least 1", field="ids_in_memory")
+        self.ids_in_memory = ids_in_memory
         if backend not in ("auto", "durable_rules", "reference"):
             raise RunError(f"unknown backend {backend!r}", field="backend",
                            hint="use 'auto', 'durable_rules' or 'reference'")
@@ -234,7 +242,7 @@ class Engine:
     def ingestion(self) -> Ingestion:
         """A fresh :class:`Ingestion`: the one de-duplication rule, with its own memory of ids."""
         self._check_open()
-        return Ingestion(self.reader)
+        return Ingestion(self.reader, in_memory=self.ids_in_memory)
 
     def validate(self, events: Iterable[Any]) -> tuple[list[Event], list[Rejection]]:
         """Validate events (dicts, :class:`Event`, or ``(line, obj)`` pairs) under the one ingestion rule.
@@ -323,18 +331,27 @@ class Engine:
         rejection (its events are not held). A case that reappears after its group ended stops the run
         with :class:`RunError` (field ``case_id``): the results already yielded for it would be wrong. Ids are
         remembered (as a hash of their content) so duplicates are dropped; unlike :meth:`evaluate`, a conflicting later
-        version is rejected and the first one kept, since the first may already have been reported.
+        version is rejected and the first one kept, since the first may already have been reported. Past
+        ``ids_in_memory`` ids (or finished cases), they are remembered in a temporary file instead of RAM.
         """
         at = parse_as_of(as_of)
         ingestion = self.ingestion()
-        finished: set[str] = set()
+        finished = KeyMemory(self.ids_in_memory, CASES_BLOOM_BITS)
+        try:
+            yield from self._stream(events, at, ingestion, finished)
+        finally:
+            ingestion.close()
+            finished.close()
+
+    def _stream(self, events: Iterable[Any], at: datetime, ingestion: Ingestion, finished: KeyMemory
+                ) -> Iterator[tuple[str, list[Obligation], list[Rejection]]]:
         current: str | None = None
         buffer: list[Event] = []
         too_large = False
 
         def flush() -> tuple[str, list[Obligation], list[Rejection]]:
             assert current is not None
-            finished.add(current)
+            finished.add(current, 0)
             if too_large:
                 return current, [], [CaseTooLargeError(current, self.max_case_events).rejection()]
             return current, self.evaluate_case(buffer, at, case_id=current).obligations, []

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from fuxian_rules.engine.keymemory import KeyMemory
+from fuxian_rules.engine.limits import IDS_IN_MEMORY
 from fuxian_rules.model.events import Event, EventReader, Rejection
 
 __all__ = ["CONFLICT_MESSAGE", "Ingestion", "digest_of_canonical", "event_digest"]
@@ -37,16 +39,31 @@ class Ingestion:
     copy with other content is rejected and changes nothing (contract §5). The first version is kept
     because a stream or a ledger may already have acted on it and cannot take it back.
 
-    Ids are remembered as digests only, so memory grows by one short string per distinct id.
+    Ids are remembered with the first 128 bits of their first version's digest; past ``in_memory`` ids
+    they move to a temporary file on disk (:class:`~fuxian_rules.engine.keymemory.KeyMemory`), so a
+    stream of any length holds a bounded number of them in RAM. :meth:`close` deletes that file (it is
+    also deleted when the Ingestion is collected).
+
+    Args:
+        reader: Validates raw events for :meth:`offer` (not needed for :meth:`settle`).
+        in_memory: Ids held in RAM before they move to disk (default
+            :data:`~fuxian_rules.engine.limits.IDS_IN_MEMORY`).
     """
 
-    def __init__(self, reader: EventReader | None = None) -> None:
+    def __init__(self, reader: EventReader | None = None, *, in_memory: int = IDS_IN_MEMORY) -> None:
         self._reader = reader
-        # id -> the first 128 bits of its first version's digest, as an int: 44 bytes where the hex string
-        # took 113 (this dict grows with the input of a stream or a one-process batch; partitioned runs keep
-        # one per id bucket. A 128-bit prefix of SHA-256 only ever compares two versions of one id, so a
-        # false "duplicate" is out of reach).
-        self._seen: dict[str, int | str] = {}
+        # id -> the first 128 bits of its first version's digest, as an int (a 128-bit prefix of SHA-256
+        # only ever compares two versions of one id, so a false "duplicate" is out of reach).
+        self._seen = KeyMemory(in_memory)
+
+    @property
+    def ids_on_disk(self) -> int:
+        """How many remembered ids have moved to disk (0 until ``in_memory`` is reached)."""
+        return self._seen.on_disk
+
+    def close(self) -> None:
+        """Forget every id and delete the file they moved to, if any."""
+        self._seen.close()
 
     def offer(self, raw: Any, line: int | None = None) -> Event | Rejection | None:
         """Validate one event and apply the id rule: the event, its rejection, or None for a duplicate."""
@@ -78,7 +95,7 @@ class Ingestion:
             short = digest
         known = self._seen.get(eid)
         if known is None:
-            self._seen[eid] = short
+            self._seen.add(eid, short)
             return True
         if known == short:
             return False

@@ -8,6 +8,9 @@ file of garbage lines, an ``as_of`` a thousand years ahead) into a clear, stable
   the case, with the code ``case_too_large`` (``Engine(max_case_events=…)`` changes the bound);
 * at most :data:`MAX_REJECTIONS` rejections are kept, in line order; the rest are counted
   (``Result.rejected_total``), so a file of garbage costs a counter, not a list;
+* a stream remembers at most :data:`IDS_IN_MEMORY` event ids (and as many finished case ids) in RAM;
+  older ones move to a temporary file on disk, so its memory stays flat however long it runs
+  (``Engine(ids_in_memory=…)`` changes the bound);
 * a yearly duty is raised for at most :data:`YEARLY_HORIZON_YEARS` years from its first year; a later
   ``as_of`` says so in the receipt's note instead of raising a thousand years of duties.
 """
@@ -22,14 +25,17 @@ from collections.abc import Iterator
 from fuxian_rules.errors import RunError
 from fuxian_rules.model.events import Rejection
 
-__all__ = ["GC_PAUSE_EVENTS", "MAX_CASE_EVENTS", "MAX_REJECTIONS", "YEARLY_HORIZON_YEARS", "CaseTooLargeError",
-           "RejectionLog", "freeze_long_lived", "gc_paused", "horizon_note"]
+__all__ = ["GC_PAUSE_EVENTS", "IDS_IN_MEMORY", "MAX_CASE_EVENTS", "MAX_REJECTIONS", "YEARLY_HORIZON_YEARS",
+           "CaseTooLargeError", "RejectionLog", "freeze_long_lived", "gc_paused", "horizon_note"]
 
 #: Events one case may hold (``staff:<unit>`` gathers a school's hires and checks for years: a few
 #: thousand; a hundred thousand is far beyond any real case and still evaluates in seconds).
 MAX_CASE_EVENTS = 100_000
 #: Rejections kept with their line; the rest are counted.
 MAX_REJECTIONS = 1000
+#: Event ids (and, apart, finished case ids) a stream keeps in RAM before they move to disk: about
+#: 7 MB each (~140 bytes per id), beyond which memory no longer grows with the input.
+IDS_IN_MEMORY = 50_000
 #: Years a yearly duty is raised for, from its first year.
 YEARLY_HORIZON_YEARS = 20
 

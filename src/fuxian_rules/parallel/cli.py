@@ -17,7 +17,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, TextIO
 
-from fuxian_rules import Engine, Obligation, Rejection, Result, parse_as_of, read_jsonl
+from fuxian_rules import Engine, Ingestion, Obligation, Rejection, Result, parse_as_of, read_jsonl
+from fuxian_rules.engine.keymemory import CASES_BLOOM_BITS, KeyMemory
 from fuxian_rules.engine.limits import MAX_REJECTIONS, freeze_long_lived
 from fuxian_rules.settings import settings_from_args
 
@@ -118,7 +119,16 @@ def _stream_slots(engine: Engine, lines: Iterator[tuple[int, Any]], pool: Proces
                   ) -> Iterator[Slot]:
     """Engine.evaluate_stream's order, with the cases' evaluation sent to the workers in batches."""
     ingestion = engine.ingestion()
-    finished: set[str] = set()
+    finished = KeyMemory(engine.ids_in_memory, CASES_BLOOM_BITS)  # like the ids: past the bound, on disk
+    try:
+        yield from _stream_cases(engine, lines, pool, at, ingestion, finished)
+    finally:
+        ingestion.close()
+        finished.close()
+
+
+def _stream_cases(engine: Engine, lines: Iterator[tuple[int, Any]], pool: ProcessPoolExecutor, at: Any,
+                  ingestion: Ingestion, finished: KeyMemory) -> Iterator[Slot]:
     current: str | None = None
     buffer: list[str] = []  # the case's events as canonical JSON: a tenth of pickling Event objects
     batch: list[tuple[str, list[str]]] = []
@@ -140,7 +150,7 @@ def _stream_slots(engine: Engine, lines: Iterator[tuple[int, Any]], pool: Proces
         ev = outcome
         if ev.case_id != current:
             if current is not None:
-                finished.add(current)
+                finished.add(current, 0)
                 batch.append((current, buffer))
                 if len(batch) >= STREAM_CASES:
                     yield submit()
@@ -154,7 +164,7 @@ def _stream_slots(engine: Engine, lines: Iterator[tuple[int, Any]], pool: Proces
             current = ev.case_id
         buffer.append(ev.canonical())
     if current is not None:
-        finished.add(current)
+        finished.add(current, 0)
         batch.append((current, buffer))
     batch.extend((cid, []) for cid in engine.scheduled_case_ids(at) if cid not in finished)
     if batch:
