@@ -111,3 +111,17 @@ def test_struct_data(spark: Any, one: Engine) -> None:
     assert rej == []
     assert got == expected.obligations
     assert any(o.case_id != "joint-meeting" for o in got)
+
+
+def test_line_numbers_need_not_be_unique(spark: Any, one: Engine) -> None:
+    """Two files loaded into one table, each numbered from line 1, every event delivered in both: each
+    event counts once (the second copy is a duplicate, contract §1), none is lost with its twin."""
+    events = [json.loads(x) for x in EXAMPLE.read_text(encoding="utf-8").splitlines()]
+    rows = _rows(events) + _rows(events)
+    df = spark.createDataFrame(rows, "line long, id string, type string, case_id string, "
+                                     "occurred_at string, actor string, data string").repartition(3)
+    obligations, rejections = spark_mod.evaluate(df, as_of="2026-12-31")
+    got, rej = _collect(obligations, rejections)
+    expected = one.evaluate(events, "2026-12-31")
+    assert rej == [] == expected.rejected
+    assert got == expected.obligations and len(got) > 100
