@@ -71,20 +71,34 @@ class ClosingIndex:
         """``yearly``: "" (no year), "data" (the year the act counts for) or "day" (the act's own year)."""
         key = (mid, match, yearly)
         found = self._built.get(key)
-        if found is None:
-            found = {}
-            for (fid,) in self._acts.get(mid, ()):  # in event order (instant, id): see CaseEvaluator.evaluate
-                ev = self._events[fid]
-                raw = [ev.data.get(mine) for mine, _ in match]
-                if any(v is None for v in raw):
+        if found is not None:
+            return found
+        found = {}
+        # Most cases file a handful of acts under one field or none: those keys are built without the
+        # general product of choices (the same keys, in the same order).
+        mine = match[0][0] if len(match) == 1 else None
+        for (fid,) in self._acts.get(mid, ()):  # in event order (instant, id): see CaseEvaluator.evaluate
+            ev = self._events[fid]
+            year = (year_of(ev),) if yearly == "data" else (ev.day.year,) if yearly == "day" else ()
+            if not match:
+                keys: Any = (year,)
+            elif mine is not None:
+                value = ev.data.get(mine)
+                if value is None:
                     continue  # an act without the field matches no duty
-                choices = [_choices(v) for v in raw]
-                year = (year_of(ev),) if yearly == "data" else (ev.day.year,) if yearly == "day" else ()
-                for values in product(*choices):
-                    bucket = found.setdefault((*values, *year), ([], []))
-                    bucket[0].append(ev)
-                    bucket[1].append(ev.occurred_at)
-            self._built[key] = found
+                keys = [(c, *year) for c in _choices(value)] if isinstance(value, list) else ((value, *year),)
+            else:
+                raw = [ev.data.get(m) for m, _ in match]
+                if None in raw:
+                    continue
+                keys = [(*values, *year) for values in product(*(_choices(v) for v in raw))]
+            for k in keys:
+                bucket = found.get(k)
+                if bucket is None:
+                    found[k] = bucket = ([], [])
+                bucket[0].append(ev)
+                bucket[1].append(ev.occurred_at)
+        self._built[key] = found
         return found
 
     def has(self, mid: str) -> bool:
@@ -101,9 +115,17 @@ class ClosingIndex:
         the anchor's year can be closed, by an act dated in that year. Callers skip matchers the case
         lacks (:meth:`has`) before calling.
         """
-        wanted = tuple(_hashable(context.get(theirs)) for _, theirs in pairs)
-        if any(v is None for v in wanted):
-            return None
+        if not pairs:
+            wanted: tuple[Any, ...] = ()
+        elif len(pairs) == 1:
+            value = context.get(pairs[0][1])
+            if value is None:
+                return None
+            wanted = (tuple(value) if isinstance(value, list) else value,)
+        else:
+            wanted = tuple(_hashable(context.get(theirs)) for _, theirs in pairs)
+            if None in wanted:
+                return None
         yearly = "" if year is None else "day" if first_year_only else "data"
         if first_year_only and year is not None and (anchor is None or year != anchor.day.year):
             return None
