@@ -20,11 +20,10 @@ digest, serve, ledger, token). The settings file is TOML (``.toml``) or YAML (``
 Environment variables override the file, and command-line flags override both: ``FUXIAN_SETTINGS``
 (the file), ``FUXIAN_RULES``, ``FUXIAN_POLICY``, ``FUXIAN_CALENDARS`` (paths separated by ``:``),
 ``FUXIAN_UNITS``, ``FUXIAN_AREAS`` (comma-separated), ``FUXIAN_DATABASE_URL``, ``FUXIAN_BACKEND``,
-``FUXIAN_IDS_IN_MEMORY``, and for
-the service ``FUXIAN_HOST``, ``FUXIAN_PORT``, ``FUXIAN_MAX_BODY_BYTES``, ``FUXIAN_MAX_EVENTS``,
-``FUXIAN_MAX_PAGE``, ``FUXIAN_DOCS_URL``, ``FUXIAN_DOCS_DIR``. The names the service used before the two
-systems were merged still work: ``FUXIAN_CONFIG`` for the file, ``FUXIAN_DB_URL`` and the key ``db_url``
-for the database.
+``FUXIAN_IDS_IN_MEMORY``, and for the service ``FUXIAN_HOST``, ``FUXIAN_PORT``, ``FUXIAN_MAX_BODY_BYTES``,
+``FUXIAN_MAX_EVENTS``, ``FUXIAN_MAX_PAGE``, ``FUXIAN_DOCS_URL``, ``FUXIAN_DOCS_DIR``. The names the
+service used before the two systems were merged still work: ``FUXIAN_CONFIG`` for the file,
+``FUXIAN_DB_URL`` and the key ``db_url`` for the database.
 """
 
 from __future__ import annotations
@@ -46,9 +45,8 @@ MAX_BYTES = 256 * 1024
 ENV = {"rules": "FUXIAN_RULES", "policy": "FUXIAN_POLICY", "calendars": "FUXIAN_CALENDARS", "units": "FUXIAN_UNITS",
        "areas": "FUXIAN_AREAS", "database_url": "FUXIAN_DATABASE_URL", "backend": "FUXIAN_BACKEND",
        "ids_in_memory": "FUXIAN_IDS_IN_MEMORY", "host": "FUXIAN_HOST", "port": "FUXIAN_PORT",
-       "max_body_bytes": "FUXIAN_MAX_BODY_BYTES",
-       "max_events": "FUXIAN_MAX_EVENTS", "max_page": "FUXIAN_MAX_PAGE", "docs_url": "FUXIAN_DOCS_URL",
-       "docs_dir": "FUXIAN_DOCS_DIR"}
+       "max_body_bytes": "FUXIAN_MAX_BODY_BYTES", "max_events": "FUXIAN_MAX_EVENTS", "max_page": "FUXIAN_MAX_PAGE",
+       "docs_url": "FUXIAN_DOCS_URL", "docs_dir": "FUXIAN_DOCS_DIR"}
 #: Older names (the service's own settings before there was one system) -> the setting they mean.
 ALIASES = {"db_url": "database_url"}
 ENV_ALIASES = {"FUXIAN_DB_URL": "database_url"}

@@ -107,3 +107,14 @@ def test_reappearing_case_is_still_refused_once_on_disk(tiny: Engine) -> None:
     back = {**events[0], "id": "ev-back"}
     with pytest.raises(Exception, match="not grouped by case"):
         list(tiny.evaluate_stream([*events, back], "2030-01-01"))
+
+
+def test_stream_memory_deletes_what_it_moved_to_disk(tiny: Engine) -> None:
+    """The memories a stream keeps (``Engine.stream_memory``) are emptied and their temporary files dropped
+    when the block ends; every stream holds them in such a block, so one closed half-way drops them too."""
+    with tiny.stream_memory() as (ingestion, finished):
+        for i in range(5):
+            ingestion.settle(f"e{i}", hashlib.sha256(bytes([i])).hexdigest())
+            finished.add(f"c{i}", 0)
+        assert ingestion.ids_on_disk == 4 and finished.on_disk == 4
+    assert ingestion.ids_on_disk == 0 and finished.on_disk == 0 and "c1" not in finished

@@ -13,6 +13,7 @@ evaluated in sorted order, and results are sorted; so the same events in any ord
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import weakref
@@ -244,6 +245,21 @@ class Engine:
         self._check_open()
         return Ingestion(self.reader, in_memory=self.ids_in_memory)
 
+    @contextlib.contextmanager
+    def stream_memory(self) -> Iterator[tuple[Ingestion, KeyMemory]]:
+        """What a stream remembers: an :class:`Ingestion` (every id) and the case ids that have ended.
+
+        Both keep at most ``ids_in_memory`` keys in RAM, the rest in temporary files deleted when the
+        block ends (:mod:`fuxian_rules.engine.keymemory`). Finished cases are added with the value 0.
+        """
+        ingestion = self.ingestion()
+        finished = KeyMemory(self.ids_in_memory, CASES_BLOOM_BITS)
+        try:
+            yield ingestion, finished
+        finally:
+            ingestion.close()
+            finished.close()
+
     def validate(self, events: Iterable[Any]) -> tuple[list[Event], list[Rejection]]:
         """Validate events (dicts, :class:`Event`, or ``(line, obj)`` pairs) under the one ingestion rule.
 
@@ -335,13 +351,8 @@ class Engine:
         ``ids_in_memory`` ids (or finished cases), they are remembered in a temporary file instead of RAM.
         """
         at = parse_as_of(as_of)
-        ingestion = self.ingestion()
-        finished = KeyMemory(self.ids_in_memory, CASES_BLOOM_BITS)
-        try:
+        with self.stream_memory() as (ingestion, finished):
             yield from self._stream(events, at, ingestion, finished)
-        finally:
-            ingestion.close()
-            finished.close()
 
     def _stream(self, events: Iterable[Any], at: datetime, ingestion: Ingestion, finished: KeyMemory
                 ) -> Iterator[tuple[str, list[Obligation], list[Rejection]]]:

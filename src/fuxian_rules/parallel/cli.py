@@ -18,7 +18,7 @@ from multiprocessing import get_context
 from typing import Any, TextIO
 
 from fuxian_rules import Engine, Ingestion, Obligation, Rejection, Result, parse_as_of, read_jsonl
-from fuxian_rules.engine.keymemory import CASES_BLOOM_BITS, KeyMemory
+from fuxian_rules.engine.keymemory import KeyMemory
 from fuxian_rules.engine.limits import MAX_REJECTIONS, freeze_long_lived
 from fuxian_rules.settings import settings_from_args
 
@@ -118,13 +118,8 @@ Slot = tuple[str, Any]  # ("rejected", Rejection) or ("cases", Future of rendere
 def _stream_slots(engine: Engine, lines: Iterator[tuple[int, Any]], pool: ProcessPoolExecutor, at: Any
                   ) -> Iterator[Slot]:
     """Engine.evaluate_stream's order, with the cases' evaluation sent to the workers in batches."""
-    ingestion = engine.ingestion()
-    finished = KeyMemory(engine.ids_in_memory, CASES_BLOOM_BITS)  # like the ids: past the bound, on disk
-    try:
+    with engine.stream_memory() as (ingestion, finished):  # past ids_in_memory, on disk
         yield from _stream_cases(engine, lines, pool, at, ingestion, finished)
-    finally:
-        ingestion.close()
-        finished.close()
 
 
 def _stream_cases(engine: Engine, lines: Iterator[tuple[int, Any]], pool: ProcessPoolExecutor, at: Any,
