@@ -9,7 +9,9 @@ that move invisible in every answer.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +120,27 @@ def test_stream_memory_deletes_what_it_moved_to_disk(tiny: Engine) -> None:
             finished.add(f"c{i}", 0)
         assert ingestion.ids_on_disk == 4 and finished.on_disk == 4
     assert ingestion.ids_on_disk == 0 and finished.on_disk == 0 and "c1" not in finished
+
+
+def test_no_room_on_disk_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """No writable temporary directory (or a full disk): a stable code and what to do, never an id."""
+    import sqlite3
+
+    from fuxian_rules import RunError
+    from fuxian_rules.cli import main
+    from fuxian_rules.engine import keymemory
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(keymemory.sqlite3, "connect", refuse)
+    ingestion = Ingestion(in_memory=1)
+    with pytest.raises(RunError) as caught:
+        ingestion.settle("未成年人-张三-身份证", hashlib.sha256(b"x").hexdigest())
+    assert caught.value.code == "FR-RUN-002" and "TMPDIR" in (caught.value.hint or "")
+    assert "张三" not in str(caught.value.to_dict())
+    monkeypatch.setenv("FUXIAN_IDS_IN_MEMORY", "1")
+    example = Path(__file__).resolve().parents[2] / "examples" / "history.jsonl"
+    code = main(["check", str(example), "--as-of", "2025-03-31", "--stream", "--workers", "1"], out=io.StringIO())
+    err = capsys.readouterr().err
+    assert code == 2 and "temporary file" in err and "TMPDIR" in err and "Traceback" not in err

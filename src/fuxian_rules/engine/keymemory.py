@@ -22,6 +22,8 @@ from __future__ import annotations
 import sqlite3
 import weakref
 
+from fuxian_rules.errors import RunError
+
 __all__ = ["BLOOM_BITS", "CASES_BLOOM_BITS", "KeyMemory"]
 
 Value = int | str
@@ -54,6 +56,13 @@ def _decode(stored: bytes) -> Value:
 
 def _close(db: sqlite3.Connection) -> None:
     db.close()
+
+
+def _disk_error(exc: sqlite3.Error) -> RunError:
+    # Only SQLite's own words (a full disk, no writable temporary directory): never a key.
+    return RunError(f"a stream could not keep its ids in a temporary file ({type(exc).__name__}: {exc})",
+                    field="ids_in_memory", code="FR-RUN-002",
+                    hint="set TMPDIR (or SQLITE_TMPDIR) to a writable directory with room, or raise ids_in_memory")
 
 
 class KeyMemory:
@@ -99,7 +108,10 @@ class KeyMemory:
         if not (bloom[i >> 3] >> (i & 7)) & 1 or not (bloom[j >> 3] >> (j & 7)) & 1:
             return None
         assert self._db is not None
-        row = self._db.execute("SELECT v FROM keys WHERE k = ?", (_key(key),)).fetchone()
+        try:
+            row = self._db.execute("SELECT v FROM keys WHERE k = ?", (_key(key),)).fetchone()
+        except sqlite3.Error as exc:
+            raise _disk_error(exc) from None
         return None if row is None else _decode(row[0])
 
     def __contains__(self, key: object) -> bool:
@@ -119,6 +131,12 @@ class KeyMemory:
             self._db, self._bloom, self._on_disk = None, None, 0
 
     def _spill(self) -> None:
+        try:
+            self._move_to_disk()
+        except sqlite3.Error as exc:
+            raise _disk_error(exc) from None
+
+    def _move_to_disk(self) -> None:
         if self._db is None:
             # "" = a private temporary database on disk, deleted by SQLite when the connection closes.
             self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
