@@ -140,13 +140,13 @@ class KeyMemory:
         if self._db is None:
             # "" = a private temporary database on disk, deleted by SQLite when the connection closes.
             self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+            self._finalizer = weakref.finalize(self, _close, self._db)
             self._db.execute("PRAGMA journal_mode=OFF")
             self._db.execute("PRAGMA synchronous=OFF")
             self._db.execute(f"PRAGMA cache_size=-{_PAGE_CACHE_KIB}")
             self._db.execute("PRAGMA temp_store=FILE")
             self._db.execute("CREATE TABLE keys (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID")
             self._bloom = bytearray(self._bits // 8)
-            self._finalizer = weakref.finalize(self, _close, self._db)
         assert self._bloom is not None
         bloom, mask = self._bloom, self._bits - 1
         for key in self._hot:
