@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from fuxian_rules import Engine, Event
 from fuxian_rules.model.events import read_jsonl
+from fuxian_rules.model.time import CST
 from helpers import ev
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -145,3 +147,11 @@ def test_the_id_rule_keeps_a_short_fingerprint_and_still_tells_versions_apart() 
     assert not isinstance(conflict, bool) and conflict.code == "id_conflict" and conflict.line == 7
     assert ing.settle("e3", "fingerprint-1") is True and ing.settle("e3", "fingerprint-1") is False
     assert not isinstance(ing.settle("e3", "fingerprint-2"), bool)
+
+
+@given(at=st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2999, 12, 30),
+                       timezones=st.sampled_from([UTC, CST])))
+def test_day_is_the_cst_day_whatever_the_offset(at: datetime) -> None:
+    """``Event.day`` is the CST calendar day (contract §4), for events built by callers with another offset too."""
+    e = Event(id="a", type="crime_suspected", case_id="c", occurred_at=at)
+    assert e.day == at.astimezone(CST).date()

@@ -105,7 +105,9 @@ class Event(BaseModel):
     @property
     def day(self) -> date:
         """The calendar day (CST) the event happened on."""
-        return self.occurred_at.astimezone(CST).date()
+        at = self.occurred_at
+        # Validated events already hold CST (asked for dozens of times per case: skip the conversion).
+        return at.date() if at.tzinfo is CST else at.astimezone(CST).date()
 
     def known_at(self, at: datetime) -> bool:
         """Whether the event had happened by ``at``; a bare-date event only once its day has begun.
