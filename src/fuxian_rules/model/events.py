@@ -9,6 +9,7 @@ is enforced.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -277,6 +278,10 @@ class EventReader:
         return construct(Event, {"id": dumped["id"], "type": dumped["type"], "case_id": dumped["case_id"],
                                  "occurred_at": datetime.fromisoformat(dumped["occurred_at"]).astimezone(CST),
                                  "date_only": dumped["date_only"], "actor": dumped["actor"], "data": data})
+
+    def restore_canonical(self, canonical: str) -> Event:
+        """:meth:`restore` from the event's ``canonical()`` text: the form every spill and record carries."""
+        return self.restore(json.loads(canonical))
 
     def _unit_name_given(self, exc: ValidationError, etype: str, data: Any, line: int | None,
                          eid: str | None) -> Rejection | None:

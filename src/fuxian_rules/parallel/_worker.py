@@ -202,12 +202,12 @@ def evaluate_bucket(bucket: int, parts: Sequence[tuple[str, int, int]], dropped:
     """
     engine = _engine()
     by_case: dict[str, list[Event]] = defaultdict(list)
-    restore = engine.reader.restore
+    restore = engine.reader.restore_canonical
     for part in parts:
         # Lines "seq<TAB>event JSON" written by validate_chunk from events this engine's reader accepted:
         # restored, not validated again.
         for seq, text in (line.split("\t", 1) for line in _spilled_lines(*part)):
-            if int(seq) not in dropped and (ev := restore(json.loads(text))).known_at(at):
+            if int(seq) not in dropped and (ev := restore(text)).known_at(at):
                 by_case[ev.case_id].append(ev)
     notes: set[str] = set()
     count = 0
@@ -253,9 +253,9 @@ def evaluate_cases(cases: Sequence[tuple[str, list[str]]], at: datetime) -> list
     Each case comes as its events' canonical JSON (the parent validated them; restored here, as spills are).
     """
     engine = _engine()
-    restore = engine.reader.restore
+    restore = engine.reader.restore_canonical
     out = []
     for case_id, texts in cases:
-        case = engine.evaluate_case([restore(json.loads(text)) for text in texts], at, case_id=case_id)
+        case = engine.evaluate_case([restore(text) for text in texts], at, case_id=case_id)
         out.append((case_id, [render(o, "line") for o in case.obligations]))
     return out

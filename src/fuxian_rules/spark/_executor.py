@@ -10,7 +10,6 @@ digest, so an engine is built once per worker process, not once per partition or
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -207,7 +206,7 @@ def _evaluate_one(engine: Engine, at: datetime, case_id: str, texts: list[str | 
     for text in texts:
         if text is None:
             continue
-        ev = engine.reader.restore(json.loads(text))  # validated in stage 1 by the same catalogue's reader
+        ev = engine.reader.restore_canonical(text)  # validated in stage 1 by the same catalogue's reader
         if ev.known_at(at):  # Engine.evaluate's grouping
             events.append(ev)
     if not events and None not in texts:
